@@ -1,0 +1,64 @@
+import { existsSync, readFileSync } from "node:fs";
+import type { LogLevel } from "./log.ts";
+
+/** Everything Pombo reads from its environment, typed and frozen; passed in, never imported globally. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly baseUrl: string;
+  readonly logLevel: LogLevel;
+  /** Largest CSV upload accepted, in bytes. */
+  readonly maxUploadBytes: number;
+  /** Largest JSON body accepted by API routes, in bytes. */
+  readonly maxJsonBytes: number;
+  /** Worker threads in the CPU pool. */
+  readonly workerThreads: number;
+  /** Session lifetime in milliseconds. */
+  readonly sessionTtlMs: number;
+}
+
+/** Parses KEY=VALUE lines of a .env file; comments and blank lines are ignored, quotes stripped. */
+export function parseDotEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) continue;
+    const eq = line.indexOf("=");
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq).replace(/^export\s+/, "").trim();
+    out[key] = line.slice(eq + 1).trim().replace(/^(['"])(.*)\1$/, "$2");
+  }
+  return out;
+}
+
+function int(env: Record<string, string | undefined>, key: string, fallback: number): number {
+  const v = env[key];
+  if (v === undefined || v === "") return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${key} must be a non-negative number, got "${v}"`);
+  return n;
+}
+
+/**
+ * Builds the config from the process environment, with `.env` in the working directory filling gaps.
+ * @throws Error with an actionable message when a value is malformed.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, dotEnvPath = ".env"): Config {
+  const file = existsSync(dotEnvPath) ? parseDotEnv(readFileSync(dotEnvPath, "utf8")) : {};
+  const e = { ...file, ...env };
+  const port = int(e, "PORT", 3000);
+  const level = (e.LOG_LEVEL ?? "info") as LogLevel;
+  if (!["debug", "info", "warn", "error", "silent"].includes(level)) throw new Error(`LOG_LEVEL must be debug|info|warn|error|silent, got "${level}"`);
+  return Object.freeze({
+    port,
+    host: e.HOST ?? "0.0.0.0",
+    dataDir: e.DATA_DIR ?? "./data",
+    baseUrl: (e.BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ""),
+    logLevel: level,
+    maxUploadBytes: int(e, "MAX_UPLOAD_BYTES", 5 * 1024 ** 3),
+    maxJsonBytes: int(e, "MAX_JSON_BYTES", 1024 * 1024),
+    workerThreads: int(e, "WORKER_THREADS", 2),
+    sessionTtlMs: int(e, "SESSION_TTL_HOURS", 24 * 14) * 3600_000,
+  });
+}

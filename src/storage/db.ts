@@ -1,0 +1,42 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { open, type Database, type RootDatabase } from "lmdb";
+import { DB_NAMES, type DbName } from "./keys.ts";
+
+/** One LMDB environment with Pombo's named databases. All writes happen on the main thread. */
+export interface Storage {
+  readonly env: RootDatabase;
+  readonly path: string;
+  db<V = any>(name: DbName): Database<V, any>;
+  close(): Promise<void>;
+}
+
+/** Opens (creating if needed) the LMDB environment under `dataDir/db` with every database in keys.ts. */
+export function openStorage(dataDir: string): Storage {
+  const path = join(dataDir, "db");
+  mkdirSync(path, { recursive: true });
+  const env = open({
+    path,
+    maxDbs: 64,
+    // Grows on demand; LMDB reserves address space only.
+    mapSize: 64 * 1024 ** 3,
+    // Commits survive kill -9 (the OS has the pages); `env.flushed` waits for the disk.
+    noSync: false,
+    compression: false,
+  });
+  const dbs = new Map<DbName, Database<any, any>>();
+  for (const name of DB_NAMES) dbs.set(name, env.openDB({ name }));
+  return {
+    env,
+    path,
+    db: (name) => {
+      const d = dbs.get(name);
+      if (!d) throw new Error(`unknown database ${name}: add it to storage/keys.ts`);
+      return d;
+    },
+    close: async () => {
+      await env.committed;
+      await env.close();
+    },
+  };
+}
