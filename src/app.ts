@@ -1,0 +1,29 @@
+import { Elysia } from "elysia";
+import type { Deps } from "./deps.ts";
+import { docsRoutes } from "./http/docs.ts";
+import { errorResponse, mapError } from "./http/errors.ts";
+import { healthRoutes } from "./http/health.ts";
+import { sessionRoutes } from "./http/session.ts";
+import { tokenRoutes } from "./http/tokens.ts";
+
+/** Content types whose bodies are streamed by their routes rather than parsed in memory. */
+const STREAMED = ["text/csv", "multipart/form-data", "application/octet-stream"];
+
+/** The composition root of the HTTP side: every route module mounted on one Elysia app, nothing global. */
+export function buildApp(deps: Deps) {
+  return new Elysia({ serve: { maxRequestBodySize: deps.config.maxUploadBytes } })
+    .onRequest(({ request }) => {
+      const len = Number(request.headers.get("content-length") ?? 0);
+      const type = request.headers.get("content-type") ?? "";
+      if (len > deps.config.maxJsonBytes && !STREAMED.some((s) => type.startsWith(s)) && !new URL(request.url).pathname.startsWith("/webhooks/")) {
+        return errorResponse(413, "body_too_large", `request bodies are limited to ${deps.config.maxJsonBytes} bytes`);
+      }
+    })
+    .onError(({ code, error, request }) => mapError(code, error, deps.log, new URL(request.url).pathname))
+    .use(healthRoutes(deps))
+    .use(docsRoutes())
+    .use(sessionRoutes(deps))
+    .use(tokenRoutes(deps));
+}
+
+export type App = ReturnType<typeof buildApp>;
