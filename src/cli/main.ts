@@ -1,0 +1,30 @@
+import { loadConfig } from "../config.ts";
+import { runBackupCommand } from "./backup.ts";
+import { runUserCommand } from "./user.ts";
+
+const USAGE = `usage: pombo <command>
+  serve                                            start the server (same as bun run start)
+  user add --email E --password P --company NAME   create a company (if new) and an owner
+  backup --to DIR                                  hot, consistent copy of the data`;
+
+/** The admin CLI: one sub-command per file, each taking the config and its own arguments. */
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  const config = loadConfig();
+  switch (cmd) {
+    case "serve":
+      return (await import("../main.ts")).serve(config);
+    case "user":
+      return runUserCommand(config, rest);
+    case "backup":
+      return runBackupCommand(config, rest);
+    default:
+      console.log(USAGE);
+      if (cmd && cmd !== "help" && cmd !== "--help") process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  console.error(`pombo: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
