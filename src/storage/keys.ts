@@ -19,6 +19,19 @@ export const DB_NAMES = [
   "jobKeys", //     key: idempotency key                      → jobId
   "jobsDead", //    key: [queue, jobId]                       → null (dead letters)
   "queueStats", //  key: [queue, counter]                     → number
+  "lists", //       key: [companyId, listId]                  → ContactList (name, contact count, deleting flag)
+  "contacts", //    key: [companyId, listId, phone E.164]     → msgpack bytes of ContactRecord {fields, geo}, packed by import workers
+  "contactLists", //key: [companyId, phone E.164, listId]     → null (the lists a phone is on)
+  "imports", //     key: [companyId, importId]                → ImportRecord (status, counters and resume checkpoint, updated with each batch)
+  "importErrors", //key: [companyId, importId, line]          → [reason, raw] (rejected rows, for errors.csv)
+  "geo", //         key: E.164 digit prefix | "version"       → GeoNode [hasLonger, region, city, timezone, carrier] resolved by longest prefix; "version" → build stamp
+  "accounts", //    key: [companyId, accountId]               → Account (provider connection; secret config fields encrypted)
+  "accountIndex", //key: accountId                            → companyId (webhooks arrive with the account id only)
+  "numbers", //     key: [companyId, accountId, e164]         → PhoneNumber (sender number: type, mps override)
+  "settings", //    key: [companyId, name]                    → a company setting record, e.g. [c, "compliance"] → ComplianceSettings
+  "keywords", //    key: [companyId, keywordId]               → Keyword (upper-cased word → auto-reply)
+  "suppressions", //key: [companyId, e164]                    → Suppression {reason, at}
+  "webhookEndpoints", //key: [companyId, endpointId]          → WebhookEndpoint (secret encrypted)
 ] as const;
 
 export type DbName = (typeof DB_NAMES)[number];
