@@ -32,6 +32,17 @@ export const DB_NAMES = [
   "keywords", //    key: [companyId, keywordId]               → Keyword (upper-cased word → auto-reply)
   "suppressions", //key: [companyId, e164]                    → Suppression {reason, at}
   "webhookEndpoints", //key: [companyId, endpointId]          → WebhookEndpoint (secret encrypted)
+  "campaigns", //   key: [companyId, campaignId]              → Campaign (status, template, lists, generation cursor)
+  "campaignCounts", //key: [campaignId, counter]              → number: a status name, "total", "skip:<reason>", "missingFields"; changed in the same txn as what it counts
+  "runningCampaigns", //key: [accountId, campaignId]          → companyId (what the minute tick serves)
+  "messages", //    key: messageId                            → Message (one store; status is a field)
+  "campaignMessages", //key: [campaignId, phone]              → messageId (one message per phone per campaign; listing)
+  "companyMessages", //key: [companyId, messageId]            → null (newest-first listing; ids are time-ordered)
+  "phoneMessages", //key: [companyId, phone, messageId]       → null (a number's conversation)
+  "pendingIndex", //key: [campaignId, timezone, rand, messageId] → null (pending messages; rand makes a range read a random sample; tz lets quiet hours skip whole zones)
+  "pendingZones", //key: [campaignId, timezone]               → number of pending messages in that zone
+  "providerIds", // key: [accountId, providerId]              → messageId (ties delivery reports back)
+  "recipients", //  key: [companyId, phone]                   → RecipientState (last campaign send for the frequency cap, last outbound message for replies)
 ] as const;
 
 export type DbName = (typeof DB_NAMES)[number];

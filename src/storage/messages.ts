@@ -1,0 +1,93 @@
+import type { Encoding } from "../domain/segments.ts";
+import type { MessageStatus, SkipReason } from "../domain/message.ts";
+import type { Storage } from "./db.ts";
+
+/** One outbound message: campaign messages and auto-replies alike. */
+export interface Message {
+  v: 1;
+  id: string;
+  companyId: string;
+  campaignId?: string;
+  accountId: string;
+  to: string;
+  from?: string;
+  body: string;
+  segments: number;
+  encoding: Encoding;
+  status: MessageStatus;
+  /** Recipient's time zone (quiet hours); empty = the company's. */
+  tz: string;
+  /** The random component of its pending-index key (campaign messages). */
+  rand: number;
+  createdAt: number;
+  queuedAt?: number;
+  sentAt?: number;
+  providerId?: string;
+  reason?: SkipReason;
+  error?: string;
+  errorCode?: string;
+  /** Kind of non-campaign message, exempt from the frequency cap and quiet hours. */
+  kind?: "auto_reply" | "stop_confirm" | "start_confirm" | "help";
+}
+
+/** Per (company, phone) facts the sender needs without scanning messages. */
+export interface RecipientState {
+  lastCampaignAt?: number;
+  lastCampaignMsg?: string;
+  lastOutboundMsg?: string;
+}
+
+export const getMessage = (s: Storage, id: string): Message | undefined => s.db("messages").get(id);
+export const getRecipient = (s: Storage, companyId: string, phone: string): RecipientState | undefined => s.db("recipients").get([companyId, phone]);
+
+/** Message id for a provider id of an account (delivery reports). */
+export const messageIdByProviderId = (s: Storage, accountId: string, providerId: string): string | undefined =>
+  s.db("providerIds").get([accountId, providerId]);
+
+/** Writes a new message with its listing indexes. Call inside a write transaction. */
+export function insertMessageSync(s: Storage, m: Message): void {
+  s.db("messages").putSync(m.id, m);
+  s.db("companyMessages").putSync([m.companyId, m.id], null);
+  s.db("phoneMessages").putSync([m.companyId, m.to, m.id], null);
+  if (m.campaignId) s.db("campaignMessages").putSync([m.campaignId, m.to], m.id);
+}
+
+/** Adds a pending campaign message to its campaign's random-order pending index. */
+export function addPendingSync(s: Storage, m: Message, rand: number): void {
+  s.db("pendingIndex").putSync([m.campaignId!, m.tz, rand, m.id], null);
+  const zk = [m.campaignId!, m.tz];
+  s.db("pendingZones").putSync(zk, ((s.db("pendingZones").get(zk) as number | undefined) ?? 0) + 1);
+}
+
+/** Removes a pending index entry (when the message is queued, skipped or canceled). */
+export function removePendingSync(s: Storage, campaignId: string, tz: string, rand: number, id: string): void {
+  s.db("pendingIndex").removeSync([campaignId, tz, rand, id]);
+  const zk = [campaignId, tz];
+  const n = ((s.db("pendingZones").get(zk) as number | undefined) ?? 0) - 1;
+  if (n > 0) s.db("pendingZones").putSync(zk, n);
+  else s.db("pendingZones").removeSync(zk);
+}
+
+/** Time zones that still have pending messages in a campaign, with counts. */
+export function pendingZones(s: Storage, campaignId: string): Array<{ tz: string; n: number }> {
+  const out: Array<{ tz: string; n: number }> = [];
+  for (const { key, value } of s.db("pendingZones").getRange({ start: [campaignId], end: [campaignId, "\uffff"] })) {
+    out.push({ tz: (key as string[])[1]!, n: value as number });
+  }
+  return out;
+}
+
+/** Up to `limit` pending entries of one zone of a campaign, in random order, starting at a random point. */
+export function samplePending(s: Storage, campaignId: string, tz: string, limit: number): Array<{ id: string; rand: number }> {
+  const out: Array<{ id: string; rand: number }> = [];
+  const pivot = Math.floor(Math.random() * 0xffffffff);
+  const read = (start: unknown[], end: unknown[]) => {
+    for (const key of s.db("pendingIndex").getKeys({ start, end, limit: limit - out.length })) {
+      const k = key as [string, string, number, string];
+      out.push({ rand: k[2], id: k[3] });
+    }
+  };
+  read([campaignId, tz, pivot], [campaignId, tz, 0x100000000]);
+  if (out.length < limit) read([campaignId, tz, 0], [campaignId, tz, pivot]);
+  return out;
+}
