@@ -1,0 +1,246 @@
+/**
+ * One SMPP transceiver session to one SMSC, as the `smpp` driver uses it: opened lazily on the first
+ * send, kept alive with enquire_link, re-bound with exponential backoff when the link drops, and
+ * limited to a window of outstanding submit_sm. deliver_sm is acknowledged only once it is stored.
+ *
+ * Bun note: the `smpp` package's `net`/`tls` socket code (`'readable'` + `socket.read(n)`) works under
+ * Bun as is, including PDUs split across TCP reads; we never call `Session.connect()` to reuse a closed
+ * socket, but open a fresh `smpp.connect()` per attempt, which sidesteps reconnecting a destroyed socket.
+ */
+import { randomUUID } from "node:crypto";
+import smpp from "smpp";
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../log.ts";
+import { DriverError } from "./driver.ts";
+import { classifySubmitStatus, toDeliverSmRecord, type DeliverSmRecord } from "./smpp-pdu.ts";
+
+const ESME = smpp.errors;
+
+/** Where and how to bind. */
+export interface SmppEndpoint {
+  host: string;
+  port: number;
+  tls: boolean;
+  systemId: string;
+  password: string;
+  systemType?: string;
+}
+
+/** Timings and limits; the defaults suit a real SMSC, tests shrink them. */
+export interface SmppTuning {
+  /** Outstanding submit_sm allowed before send() waits (default 10). */
+  window: number;
+  enquireLinkMs: number;
+  /** How long to wait for any *_resp (bind, submit, enquire_link) before giving up on it. */
+  responseTimeoutMs: number;
+  backoffMinMs: number;
+  backoffMaxMs: number;
+}
+
+export const defaultTuning: SmppTuning = { window: 10, enquireLinkMs: 30_000, responseTimeoutMs: 30_000, backoffMinMs: 1_000, backoffMaxMs: 60_000 };
+
+type State = "idle" | "connecting" | "bound" | "backoff" | "closed";
+
+/** A lazily bound, self-healing transceiver session. */
+export class SmppSession {
+  private state: State = "idle";
+  private session: any;
+  private binding?: Promise<void>;
+  private lastError?: DriverError;
+  private attempt = 0;
+  private retryTimer?: ReturnType<typeof setTimeout>;
+  private keepalive?: ReturnType<typeof setInterval>;
+  private inFlight = 0;
+  private readonly waiters: Array<{ grant(): void; signal: AbortSignal }> = [];
+  private readonly pending = new Set<(err: DriverError) => void>();
+
+  constructor(
+    private readonly endpoint: SmppEndpoint,
+    private readonly tuning: SmppTuning,
+    private readonly deps: { clock: Clock; log: Logger; onDeliverSm(rec: DeliverSmRecord): Promise<void> },
+  ) {}
+
+  /** True while bound: for tests and health. */
+  get isBound(): boolean {
+    return this.state === "bound";
+  }
+
+  /**
+   * Submits one submit_sm and resolves with the SMSC's message_id.
+   * @throws DriverError: transient when unbound or not written, unknown_outcome when written but unanswered.
+   */
+  async submit(params: Record<string, unknown>, signal: AbortSignal): Promise<string> {
+    await this.ready(signal);
+    await this.acquire(signal);
+    try {
+      return await this.submitNow(params, signal);
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Unbinds and closes the link; no reconnect after this. Safe to call twice. */
+  async close(): Promise<void> {
+    const wasBound = this.state === "bound";
+    this.state = "closed";
+    clearTimeout(this.retryTimer);
+    clearInterval(this.keepalive);
+    const s = this.session;
+    if (!s) return;
+    const bounded = (fn: (done: () => void) => void) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.tuning.responseTimeoutMs);
+        fn(() => (clearTimeout(t), resolve()));
+      });
+    if (wasBound) await bounded((done) => s.unbind(done) || done());
+    await bounded((done) => (s.once("close", done), s.destroy()));
+  }
+
+  private async ready(signal: AbortSignal): Promise<void> {
+    if (this.state === "bound") return;
+    if (this.state === "closed") throw new DriverError("transient", "SMPP driver is closed");
+    if (this.state === "backoff") throw this.lastError ?? new DriverError("transient", "SMPP session not bound; reconnecting");
+    if (this.state === "idle") this.binding = this.open();
+    await abortable(this.binding!, signal, () => new DriverError("transient", "send aborted before bind"));
+  }
+
+  private open(): Promise<void> {
+    this.state = "connecting";
+    this.lastError = undefined;
+    const { host, port, tls } = this.endpoint;
+    const s = smpp.connect({ host, port, tls, servername: host });
+    this.session = s;
+    const bound = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => s.destroy(), this.tuning.responseTimeoutMs);
+      s.on("error", (e: NodeJS.ErrnoException) => this.deps.log.warn("smpp socket error", { host, port, code: e.code }));
+      s.on("close", () => {
+        clearTimeout(timer);
+        this.lastError ??= new DriverError("transient", `SMPP link to ${host}:${port} is down; re-binding`);
+        reject(this.lastError);
+        this.onClose(s);
+      });
+      s.on(tls ? "secureConnect" : "connect", () => this.bind(s, timer, resolve));
+      s.on("deliver_sm", (pdu: any) => this.onDeliverSm(s, pdu));
+      s.on("enquire_link", (pdu: any) => s.send(pdu.response()));
+      s.on("unbind", (pdu: any) => (s.send(pdu.response()), s.close()));
+    });
+    bound.catch(() => {}); // a background re-bind has no awaiter; failures are logged and retried
+    return bound;
+  }
+
+  private bind(s: any, timer: ReturnType<typeof setTimeout>, resolve: () => void): void {
+    const { systemId, password, systemType } = this.endpoint;
+    s.bind_transceiver({ system_id: systemId, password, system_type: systemType ?? "" }, (pdu: any) => {
+      clearTimeout(timer);
+      if (pdu.command_status === 0) {
+        this.state = "bound";
+        this.attempt = 0;
+        this.lastError = undefined;
+        this.startKeepalive(s);
+        this.deps.log.info("smpp bound", { host: this.endpoint.host, port: this.endpoint.port, systemId });
+        return resolve();
+      }
+      const auth = [ESME.ESME_RINVPASWD, ESME.ESME_RINVSYSID, ESME.ESME_RBINDFAIL, ESME.ESME_RINVSYSTYP].includes(pdu.command_status);
+      const code = `0x${pdu.command_status.toString(16).padStart(4, "0")}`;
+      this.lastError = new DriverError(auth ? "config" : "transient", `SMSC refused bind_transceiver (command_status ${code})`, code);
+      s.destroy();
+    });
+  }
+
+  private onClose(s: any): void {
+    if (this.session !== s) return;
+    clearInterval(this.keepalive);
+    this.session = undefined;
+    for (const fail of [...this.pending]) fail(new DriverError("unknown_outcome", "SMPP link closed before submit_sm_resp"));
+    if (this.state === "closed") return;
+    this.state = "backoff";
+    const delay = Math.min(this.tuning.backoffMaxMs, this.tuning.backoffMinMs * 2 ** this.attempt++);
+    this.deps.log.warn("smpp link down, re-binding", { host: this.endpoint.host, port: this.endpoint.port, delayMs: delay });
+    this.retryTimer = setTimeout(() => {
+      if (this.state === "backoff") this.binding = this.open();
+    }, delay);
+    this.retryTimer.unref?.();
+  }
+
+  private startKeepalive(s: any): void {
+    this.keepalive = setInterval(() => {
+      const dead = setTimeout(() => s.destroy(), this.tuning.responseTimeoutMs);
+      if (!s.enquire_link(() => clearTimeout(dead))) clearTimeout(dead);
+    }, this.tuning.enquireLinkMs);
+    this.keepalive.unref?.();
+  }
+
+  /** Acknowledges a deliver_sm only after it is durably ingested; a failed ingest asks the SMSC to retry. */
+  private onDeliverSm(s: any, pdu: any): void {
+    let rec: DeliverSmRecord;
+    try {
+      rec = toDeliverSmRecord(pdu, randomUUID(), this.deps.clock.now());
+    } catch (e) {
+      this.deps.log.error("smpp deliver_sm unreadable", { error: String(e) });
+      s.send(pdu.response({ command_status: ESME.ESME_RX_P_APPN }));
+      return;
+    }
+    this.deps.onDeliverSm(rec).then(
+      () => s.send(pdu.response()),
+      (e) => {
+        this.deps.log.error("smpp deliver_sm not stored; SMSC will retry", { error: String(e) });
+        s.send(pdu.response({ command_status: ESME.ESME_RX_T_APPN }));
+      },
+    );
+  }
+
+  private submitNow(params: Record<string, unknown>, signal: AbortSignal): Promise<string> {
+    const s = this.session;
+    if (this.state !== "bound" || !s) throw new DriverError("transient", "SMPP session not bound");
+    const pdu = new smpp.PDU("submit_sm", params);
+    return new Promise<string>((resolve, reject) => {
+      const settle = (err?: DriverError, id?: string) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        this.pending.delete(settle);
+        if (pdu.sequence_number) delete s._callbacks[pdu.sequence_number];
+        err ? reject(err) : resolve(id!);
+      };
+      const onAbort = () => settle(new DriverError("unknown_outcome", "send aborted after submit_sm was written"));
+      const timer = setTimeout(() => settle(new DriverError("unknown_outcome", "no submit_sm_resp in time")), this.tuning.responseTimeoutMs);
+      if (!s.send(pdu, (resp: any) => this.onSubmitResp(s, resp, settle))) {
+        return settle(new DriverError("transient", "SMPP socket not writable"));
+      }
+      this.pending.add(settle);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  private onSubmitResp(s: any, resp: any, settle: (err?: DriverError, id?: string) => void): void {
+    if (resp.command_status === 0) return settle(undefined, String(resp.message_id));
+    if (resp.command_status === ESME.ESME_RINVBNDSTS) s.destroy(); // the SMSC forgot our bind: re-bind
+    settle(classifySubmitStatus(resp.command_status));
+  }
+
+  private acquire(signal: AbortSignal): Promise<void> {
+    if (this.inFlight < this.tuning.window) {
+      this.inFlight++;
+      return Promise.resolve();
+    }
+    const slot = new Promise<void>((grant) => this.waiters.push({ grant, signal }));
+    return abortable(slot, signal, () => new DriverError("transient", "send aborted while waiting for the SMPP window"));
+  }
+
+  private release(): void {
+    // The slot passes straight to the next waiter that still wants it.
+    for (let next = this.waiters.shift(); next; next = this.waiters.shift()) {
+      if (!next.signal.aborted) return next.grant();
+    }
+    this.inFlight--;
+  }
+}
+
+/** Races a promise against an AbortSignal. */
+function abortable<T>(p: Promise<T>, signal: AbortSignal, onAbort: () => Error): Promise<T> {
+  if (signal.aborted) return Promise.reject(onAbort());
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(onAbort());
+    signal.addEventListener("abort", abort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
+}

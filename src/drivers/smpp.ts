@@ -1,0 +1,113 @@
+/**
+ * The `smpp` driver: SMPP v3.4 over TCP (or TLS) via the `smpp` package, one bind_transceiver session
+ * per account. Sends are submit_sm with registered_delivery; receipts and replies arrive as deliver_sm
+ * on the same link, are stored through `host.ingest` (then acknowledged) and parsed by `parseWebhook`.
+ *
+ * Long text: we split it ourselves with a concatenation UDH (see `encodeParts`) rather than use the
+ * message_payload TLV, because UDH concatenation works on every v3.4 SMSC while message_payload support
+ * varies. The first part's message_id is the message's provider id; every part asks for a receipt, and
+ * receipts for the other parts simply match no message.
+ */
+import type { DriverAccount, DriverField, DriverHost, OutboundSms, SendResult, SmsDriver, VerifyResult, WebhookEvent, WebhookRequest } from "./driver.ts";
+import { DriverError } from "./driver.ts";
+import { deliverSmToEvent, encodeParts, toSmppAddress, type DeliverSmRecord } from "./smpp-pdu.ts";
+import { defaultTuning, SmppSession, type SmppEndpoint, type SmppTuning } from "./smpp-session.ts";
+
+const fields: DriverField[] = [
+  { name: "host", label: "SMSC host", secret: false, required: true, type: "string" },
+  { name: "port", label: "SMSC port", secret: false, required: true, type: "number", help: "Usually 2775, or 3550 with TLS" },
+  { name: "systemId", label: "System ID", secret: false, required: true, type: "string" },
+  { name: "password", label: "Password", secret: true, required: true, type: "string" },
+  { name: "systemType", label: "System type", secret: false, required: false, type: "string" },
+  { name: "tls", label: "Use TLS", secret: false, required: false, type: "boolean" },
+];
+
+/** Reads and checks an account's config; returns a message naming the first bad field. */
+function readEndpoint(config: Record<string, unknown>): SmppEndpoint | string {
+  const { host, port, systemId, password, systemType, tls } = config;
+  if (typeof host !== "string" || !host) return "host is required";
+  const portNumber = typeof port === "string" && /^\d+$/.test(port) ? Number(port) : port;
+  if (typeof portNumber !== "number" || !Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) return "port must be a TCP port number";
+  if (typeof systemId !== "string" || !systemId) return "systemId is required";
+  if (typeof password !== "string" || !password) return "password is required";
+  if (systemType !== undefined && typeof systemType !== "string") return "systemType must be text";
+  if (tls !== undefined && typeof tls !== "boolean") return "tls must be true or false";
+  return { host, port: portNumber, systemId, password, systemType: systemType || undefined, tls: tls === true };
+}
+
+/**
+ * Creates the SMPP driver. Sessions live in the driver (one per account) until `close()`.
+ * `tuning` shrinks timings for tests; production uses the defaults.
+ */
+export function createSmppDriver(host: DriverHost, tuning: Partial<SmppTuning> = {}): SmsDriver & { isBound(accountId: string): boolean; close(): Promise<void> } {
+  const opts = { ...defaultTuning, ...tuning };
+  const sessions = new Map<string, { key: string; session: SmppSession }>();
+
+  const sessionFor = (account: DriverAccount, endpoint: SmppEndpoint): SmppSession => {
+    const key = JSON.stringify(endpoint);
+    const known = sessions.get(account.id);
+    if (known?.key === key) return known.session;
+    if (known) void known.session.close(); // the config changed: drop the old bind
+    const ingest = (rec: DeliverSmRecord) =>
+      host.ingest("smpp", account.id, { url: `smpp://${endpoint.host}:${endpoint.port}`, method: "SMPP", headers: {}, body: JSON.stringify(rec) });
+    const session = new SmppSession(endpoint, opts, { clock: host.clock, log: host.log, onDeliverSm: ingest });
+    sessions.set(account.id, { key, session });
+    return session;
+  };
+
+  return {
+    name: "smpp",
+    label: "SMPP (direct to an SMSC)",
+    fields,
+    validateConfig: (config) => {
+      const endpoint = readEndpoint(config);
+      return typeof endpoint === "string" ? endpoint : undefined;
+    },
+
+    async send(account: DriverAccount, sms: OutboundSms, signal: AbortSignal): Promise<SendResult> {
+      const endpoint = readEndpoint(account.config);
+      if (typeof endpoint === "string") throw new DriverError("config", `smpp account config: ${endpoint}`);
+      const session = sessionFor(account, endpoint);
+      const src = toSmppAddress(sms.from);
+      const dst = toSmppAddress(sms.to);
+      const parts = encodeParts(sms.body);
+      let providerId: string | undefined;
+      for (const part of parts) {
+        const params = {
+          source_addr: src.addr, source_addr_ton: src.ton, source_addr_npi: src.npi,
+          destination_addr: dst.addr, dest_addr_ton: dst.ton, dest_addr_npi: dst.npi,
+          esm_class: part.hasUdh ? 0x40 : 0x00, registered_delivery: 1, data_coding: part.dataCoding, short_message: part.message,
+        };
+        try {
+          const id = await session.submit(params, signal);
+          providerId ??= id;
+        } catch (e) {
+          // Once a part is out, the recipient may see a fragment: a retry would duplicate it.
+          if (providerId && e instanceof DriverError) throw new DriverError("unknown_outcome", `part of a concatenated message failed: ${e.message}`, e.code);
+          throw e;
+        }
+      }
+      return { providerId: providerId! };
+    },
+
+    /** SMPP events never come over HTTP: anything posted to /webhooks/smpp/... is refused. */
+    verifyWebhook: (): VerifyResult => ({ ok: false, reason: "smpp events arrive over the SMPP link, never over HTTP" }),
+
+    /** Parses a deliver_sm record this driver ingested (see `DeliverSmRecord`). @throws Error on a malformed body. */
+    parseWebhook(_account: DriverAccount, req: WebhookRequest): WebhookEvent[] {
+      const rec = JSON.parse(req.body) as DeliverSmRecord;
+      if (rec?.pdu !== "deliver_sm") throw new Error("not an SMPP deliver_sm record");
+      return [deliverSmToEvent(rec)];
+    },
+
+    webhookReply: () => new Response(null, { status: 204 }),
+
+    isBound: (accountId) => sessions.get(accountId)?.session.isBound ?? false,
+
+    async close(): Promise<void> {
+      const all = [...sessions.values()];
+      sessions.clear();
+      await Promise.all(all.map(({ session }) => session.close()));
+    },
+  };
+}
