@@ -1,6 +1,8 @@
 import { Elysia } from "elysia";
 import type { Deps } from "./deps.ts";
+import { accountRoutes } from "./http/accounts.ts";
 import { docsRoutes } from "./http/docs.ts";
+import { driverRoutes } from "./http/drivers.ts";
 import { errorResponse, mapError } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
 import { sessionRoutes } from "./http/session.ts";
@@ -23,7 +25,9 @@ export function buildApp(deps: Deps) {
     .use(healthRoutes(deps))
     .use(docsRoutes())
     .use(sessionRoutes(deps))
-    .use(tokenRoutes(deps));
+    .use(tokenRoutes(deps))
+    .use(driverRoutes(deps))
+    .use(accountRoutes(deps));
 }
 
 export type App = ReturnType<typeof buildApp>;

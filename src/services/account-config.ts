@@ -1,0 +1,66 @@
+/**
+ * Turning an account's config as the API receives it into what we store (secret fields sealed, the rest in
+ * clear) and back into what a driver needs (everything in clear, plus the webhook URL).
+ */
+import type { Deps } from "../deps.ts";
+import { DomainError } from "../domain/errors.ts";
+import type { DriverAccount, SmsDriver } from "../drivers/driver.ts";
+import type { Account } from "../storage/accounts.ts";
+import { secretBoxFor } from "../storage/secrets.ts";
+
+type ConfigDeps = Pick<Deps, "config">;
+
+/** The stored halves of a config: non-secret fields in clear, secret fields sealed. */
+export interface StoredConfig {
+  config: Record<string, unknown>;
+  secrets: Record<string, string>;
+}
+
+const aad = (accountId: string, field: string) => `account:${accountId}:${field}`;
+
+/**
+ * Applies `input` on top of `current` for `driver`: a secret field left out, null or "" keeps its stored value;
+ * a non-secret field set to null or "" is removed. The merged config must pass the driver's own check.
+ * @throws DomainError invalid (unknown field, or the driver rejects the config). Never echoes a secret.
+ */
+export function mergeConfig(
+  deps: ConfigDeps,
+  driver: SmsDriver,
+  accountId: string,
+  current: StoredConfig,
+  input: Record<string, unknown>,
+): StoredConfig {
+  const fields = new Map(driver.fields.map((f) => [f.name, f]));
+  const unknown = Object.keys(input).find((k) => !fields.has(k));
+  if (unknown) throw new DomainError("invalid", "unknown_config_field", `driver ${driver.name} has no config field "${unknown}"`);
+  const box = secretBoxFor(deps.config);
+  const next: StoredConfig = { config: { ...current.config }, secrets: { ...current.secrets } };
+  for (const [name, value] of Object.entries(input)) {
+    const empty = value === null || value === undefined || value === "";
+    if (fields.get(name)!.secret) {
+      if (!empty) next.secrets[name] = box.seal(JSON.stringify(value), aad(accountId, name));
+    } else if (empty) delete next.config[name];
+    else next.config[name] = value;
+  }
+  const problem = driver.validateConfig(openConfig(deps, accountId, next));
+  if (problem) throw new DomainError("invalid", "invalid_config", `${driver.name} config: ${problem}`);
+  return next;
+}
+
+/** The full config in clear. Only for handing to a driver: never return or log it. */
+export function openConfig(deps: ConfigDeps, accountId: string, stored: StoredConfig): Record<string, unknown> {
+  const box = secretBoxFor(deps.config);
+  const out: Record<string, unknown> = { ...stored.config };
+  for (const [name, sealed] of Object.entries(stored.secrets)) out[name] = JSON.parse(box.open(sealed, aad(accountId, name)));
+  return out;
+}
+
+/** Where the provider posts this account's delivery reports and inbound messages: BASE_URL/webhooks/:driver/:accountId. */
+export function webhookUrlOf(deps: ConfigDeps, account: Pick<Account, "id" | "driver">): string {
+  return `${deps.config.baseUrl}/webhooks/${encodeURIComponent(account.driver)}/${encodeURIComponent(account.id)}`;
+}
+
+/** What a driver needs to work for `account`: its id, its decrypted config and its webhook URL. */
+export function toDriverAccount(deps: ConfigDeps, account: Account): DriverAccount {
+  return { id: account.id, config: openConfig(deps, account.id, account), webhookUrl: webhookUrlOf(deps, account) };
+}
