@@ -1,0 +1,159 @@
+/**
+ * The `vonage` driver: Vonage's (ex-Nexmo) SMS API.
+ * Send: https://developer.vonage.com/en/api/sms#send-an-sms  (POST {baseUrl}/sms/json)
+ * Errors: https://developer.vonage.com/en/messaging/sms/guides/troubleshooting-sms (response `status` codes)
+ * Webhooks: https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts and .../inbound-sms,
+ *           signed as described in vonage-signature.ts. They come as GET query, POST form or POST JSON.
+ */
+import { DriverError, type DriverAccount, type DriverField, type DriverHost, type ProviderStatus, type SmsDriver, type WebhookEvent, type WebhookRequest } from "./driver.ts";
+import { baseUrlField, baseUrlOf, checkFields, configString } from "./fields.ts";
+import { redact, requestProvider } from "./http.ts";
+import { verifyVonageParams } from "./vonage-signature.ts";
+
+export const VONAGE_DEFAULT_BASE_URL = "https://rest.nexmo.com";
+
+const FIELDS: DriverField[] = [
+  { name: "apiKey", label: "API key", secret: false, required: true, type: "string" },
+  { name: "apiSecret", label: "API secret", secret: true, required: true, type: "string" },
+  { name: "signatureSecret", label: "Signature secret", secret: true, required: true, type: "string", help: "Dashboard → Settings: signed webhooks (any algorithm)" },
+  baseUrlField(VONAGE_DEFAULT_BASE_URL),
+];
+
+/** SMS API response `status` codes that are not simply "this message was rejected". */
+const SEND_KINDS: Record<string, DriverError["kind"]> = {
+  "1": "throttled", // Throttled
+  "10": "throttled", // Too many existing binds
+  "5": "transient", // Internal error
+  "7": "opted_out", // Number barred: the destination is on the blocked list (e.g. it replied STOP)
+  "4": "config", // Invalid credentials
+  "8": "config", // Partner account barred
+  "9": "config", // Partner quota violation (no credit)
+  "11": "config", // Account not enabled for HTTP
+  "14": "config", // Invalid signature
+  "15": "config", // Invalid sender address
+  "23": "config", // Invalid callback URL
+  "32": "config", // Signature and API secret disallowed
+};
+
+/** Delivery receipt `status` → ours. */
+const DLR_STATUS: Record<string, ProviderStatus> = {
+  accepted: "sent", buffered: "sent", unknown: "sent",
+  delivered: "delivered", expired: "undelivered", failed: "failed", rejected: "failed",
+};
+
+/** GSM 03.38 basic set and extension table; anything else needs `type=unicode`. */
+const GSM7 = /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-./0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà\f^{}\\[~\]|€]*$/;
+
+const digitsOnly = (n: string) => n.replace(/^\+/, "");
+const e164 = (n: string | undefined) => (n && /^\d+$/.test(n) ? `+${n}` : (n ?? ""));
+
+/** Creates the Vonage driver. */
+export function createVonageDriver(host: DriverHost): SmsDriver {
+  return {
+    name: "vonage",
+    label: "Vonage (SMS API)",
+    fields: FIELDS,
+    validateConfig: (config) => checkFields(FIELDS, config),
+
+    async send(account, sms, signal) {
+      const c = account.config;
+      const secrets = [configString(c, "apiSecret"), configString(c, "signatureSecret")];
+      const form = new URLSearchParams({
+        api_key: configString(c, "apiKey"), api_secret: secrets[0]!,
+        from: digitsOnly(sms.from), to: digitsOnly(sms.to), text: sms.body, type: GSM7.test(sms.body) ? "text" : "unicode",
+        callback: account.webhookUrl, "status-report-req": "1", "client-ref": sms.messageId,
+      });
+      const { json } = await requestProvider({
+        driver: "vonage", method: "POST", url: `${baseUrlOf(c, VONAGE_DEFAULT_BASE_URL)}/sms/json`, log: host.log, now: host.clock.now, secrets,
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }, body: form.toString(),
+      }, signal);
+      return { providerId: readSendResponse(json, secrets) };
+    },
+
+    verifyWebhook(account, req) {
+      let params: Record<string, string>;
+      try {
+        params = readParams(req);
+      } catch {
+        return { ok: false, reason: "unreadable body" };
+      }
+      return verifyVonageParams(params, configString(account.config, "signatureSecret"), host.clock.now());
+    },
+    parseWebhook: (_account: DriverAccount, req) => parseVonageWebhook(readParams(req)),
+    webhookReply: () => new Response(null, { status: 204 }),
+  };
+}
+
+/*
+ * A send answer (HTTP 200 even for most errors), from Vonage's docs:
+ *   {"message-count":"1","messages":[{"to":"447700900000","message-id":"0A0000000123ABCD1","status":"0",
+ *     "remaining-balance":"3.14159265","message-price":"0.03330000","network":"12345","client-ref":"msg_1"}]}
+ *   {"message-count":"1","messages":[{"status":"2","error-text":"Missing to param"}]}
+ * A long text is split by Vonage: one entry per part; the first part's id stands for the message.
+ */
+function readSendResponse(json: unknown, secrets: string[]): string {
+  const messages = (json as { messages?: unknown }).messages;
+  if (!Array.isArray(messages) || messages.length === 0) throw new DriverError("unknown_outcome", "vonage: 2xx answer without messages");
+  const parts = messages as Array<Record<string, unknown>>;
+  const first = parts[0]!;
+  const status = String(first.status ?? "");
+  if (status !== "0") {
+    const text = redact(String(first["error-text"] ?? "no error text"), secrets);
+    throw new DriverError(SEND_KINDS[status] ?? "rejected", `vonage: status ${status}: ${text}`, status);
+  }
+  const id = first["message-id"];
+  if (typeof id !== "string" || !id) throw new DriverError("unknown_outcome", "vonage: accepted without a message-id");
+  const failed = parts.find((p) => String(p.status) !== "0");
+  if (failed) throw new DriverError("unknown_outcome", `vonage: part of a long message failed with status ${String(failed.status)}`, String(failed.status));
+  return id;
+}
+
+/** The webhook's parameters as strings: the query string, overlaid by the form or JSON body of a POST. */
+export function readParams(req: WebhookRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URL(req.url).searchParams) out[k] = v;
+  if (req.method.toUpperCase() === "GET" || req.body.trim() === "") return out;
+  const type = req.headers["content-type"] ?? "";
+  if (type.includes("json") || req.body.trimStart().startsWith("{")) {
+    const body = JSON.parse(req.body) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(body)) if (v !== null && v !== undefined) out[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
+  } else {
+    for (const [k, v] of new URLSearchParams(req.body)) out[k] = v;
+  }
+  return out;
+}
+
+/** "2020-01-01 12:00:00" or "2020-01-01 12:00:00 +0000" (UTC) → epoch ms. */
+function parseVonageTime(value: string | undefined): number | undefined {
+  const m = value && /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})/.exec(value);
+  if (!m) return undefined;
+  const t = Date.parse(`${m[1]}T${m[2]}Z`);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/*
+ * Delivery receipt (docs sample):
+ *   {"msisdn":"447700900000","to":"AcmeInc","network-code":"12345","messageId":"0A0000001234567B","price":"0.03330000",
+ *    "status":"delivered","scts":"2001011400","err-code":"0","api-key":"abcd1234","client-ref":"my-personal-reference",
+ *    "message-timestamp":"2020-01-01 12:00:00 +0000","timestamp":1582650446,"nonce":"ec11dd3e-…","sig":"1A20E4…"}
+ * Inbound (docs sample):
+ *   {"api-key":"abcd1234","msisdn":"447700900001","to":"447700900000","messageId":"0A0000000123ABCD1","text":"Hello world",
+ *    "type":"text","keyword":"HELLO","message-timestamp":"2020-01-01 12:00:00 +0000","timestamp":"1578787200","nonce":"…"}
+ * A concatenated inbound arrives one part per webhook (concat, concat-ref, concat-part): each part is one event.
+ */
+export function parseVonageWebhook(p: Record<string, string>): WebhookEvent[] {
+  if (!p.messageId) throw new Error("vonage webhook without messageId");
+  const at = parseVonageTime(p["message-timestamp"]);
+  if (p.status !== undefined) {
+    const status = DLR_STATUS[p.status];
+    if (!status) return [];
+    const err = p["err-code"];
+    return [{
+      type: "status", providerId: p.messageId, status,
+      ...(err && err !== "0" ? { errorCode: err } : {}),
+      ...(at !== undefined ? { at } : {}),
+    }];
+  }
+  if (!p.msisdn || !p.to) throw new Error("vonage inbound without msisdn/to");
+  return [{ type: "inbound", providerId: p.messageId, from: e164(p.msisdn), to: e164(p.to), body: p.text ?? "", ...(at !== undefined ? { at } : {}) }];
+}

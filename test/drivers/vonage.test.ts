@@ -1,0 +1,189 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { SMS } from "@vonage/sms";
+import { DriverError, type DriverAccount, type SmsDriver } from "../../src/drivers/driver.ts";
+import { createVonageDriver, readParams } from "../../src/drivers/vonage.ts";
+import { createTestHost, type TestHost } from "../helpers/driver-host.ts";
+import { startFakeVonage, type FakeVonage, type VonageSigAlgorithm } from "../helpers/fake-vonage.ts";
+
+const never = () => new AbortController().signal;
+const sms = (over: Partial<{ to: string; from: string; body: string }> = {}) => ({ messageId: "msg_1", from: "+15550002222", to: "+447700900000", body: "Hello from Pombo", ...over });
+async function sendError(p: Promise<unknown>): Promise<DriverError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof DriverError) return e;
+    throw e;
+  }
+  throw new Error("expected a DriverError");
+}
+
+let t: TestHost;
+let fake: FakeVonage;
+let driver: SmsDriver;
+let account: DriverAccount;
+
+function setup(algorithm: VonageSigAlgorithm = "sha256") {
+  t = createTestHost();
+  fake = startFakeVonage({ algorithm, now: () => t.clock.now() });
+  driver = createVonageDriver(t.host);
+  account = {
+    id: "acc_v", webhookUrl: "https://pombo.example/webhooks/vonage/acc_v",
+    config: { apiKey: fake.apiKey, apiSecret: fake.apiSecret, signatureSecret: fake.signatureSecret, baseUrl: fake.url },
+  };
+}
+beforeEach(() => setup());
+afterEach(() => fake.stop());
+
+/** Every error message and log line, checked for secrets. */
+function expectNoSecrets(...texts: string[]) {
+  for (const text of [...texts, ...t.logs]) {
+    expect(text).not.toContain(fake.apiSecret);
+    expect(text).not.toContain(fake.signatureSecret);
+  }
+}
+
+describe("vonage send", () => {
+  test("posts the exact SMS API form and returns the message-id", async () => {
+    const res = await driver.send(account, sms(), never());
+    const [req] = fake.requests;
+    expect(req!.method).toBe("POST");
+    expect(req!.path).toBe("/sms/json");
+    expect(req!.headers["content-type"]).toBe("application/x-www-form-urlencoded");
+    expect(Object.fromEntries(new URLSearchParams(req!.body))).toEqual({
+      api_key: fake.apiKey, api_secret: fake.apiSecret, from: "15550002222", to: "447700900000", text: "Hello from Pombo",
+      type: "text", callback: account.webhookUrl, "status-report-req": "1", "client-ref": "msg_1",
+    });
+    expect(res.providerId).toBe(fake.messages[0]!.messageId);
+  });
+
+  test("non-GSM text is sent as type=unicode", async () => {
+    await driver.send(account, sms({ body: "Olá 👋" }), never());
+    expect(new URLSearchParams(fake.requests[0]!.body).get("type")).toBe("unicode");
+  });
+
+  test("a long text split by Vonage answers with the first part's id", async () => {
+    const res = await driver.send(account, sms({ body: "x".repeat(300) }), never());
+    expect(fake.messages).toHaveLength(2);
+    expect(res.providerId).toBe(fake.messages[0]!.messageId);
+  });
+
+  test.each([
+    ["1", "throttled"], ["10", "throttled"], ["5", "transient"], ["7", "opted_out"],
+    ["4", "config"], ["8", "config"], ["9", "config"], ["15", "config"],
+    ["2", "rejected"], ["3", "rejected"], ["6", "rejected"], ["12", "rejected"], ["29", "rejected"], ["99", "rejected"],
+  ])("response status %s → %s", async (status, kind) => {
+    fake.failNext(status, "Something went wrong");
+    const err = await sendError(driver.send(account, sms(), never()));
+    expect([err.kind, err.code]).toEqual([kind as DriverError["kind"], status]);
+  });
+
+  test("a barred number is opted out", async () => {
+    fake.bar("447700900000");
+    expect((await sendError(driver.send(account, sms(), never()))).kind).toBe("opted_out");
+  });
+
+  test("bad credentials are a config error that never shows a secret", async () => {
+    account.config = { ...account.config, apiSecret: "wrong-secret-value" };
+    const err = await sendError(driver.send(account, sms(), never()));
+    expect(err.kind).toBe("config");
+    expect(err.message).not.toContain("wrong-secret-value");
+    expectNoSecrets(err.message);
+  });
+
+  test("HTTP faults are classified, with no secret in any message", async () => {
+    const kinds: string[] = [];
+    const messages: string[] = [];
+    fake.fault({ kind: "status", status: 429, headers: { "retry-after": "7" } });
+    let err = await sendError(driver.send(account, sms(), never()));
+    expect(err.retryAfterMs).toBe(7000);
+    kinds.push(err.kind), messages.push(err.message);
+    fake.fault({ kind: "status", status: 500 });
+    err = await sendError(driver.send(account, sms(), never()));
+    kinds.push(err.kind), messages.push(err.message);
+    fake.fault({ kind: "garbage", accept: true });
+    err = await sendError(driver.send(account, sms(), never()));
+    kinds.push(err.kind), messages.push(err.message);
+    fake.fault({ kind: "status", status: 401 });
+    err = await sendError(driver.send(account, sms(), never()));
+    kinds.push(err.kind), messages.push(err.message);
+    expect(kinds).toEqual(["throttled", "transient", "unknown_outcome", "config"]);
+    expectNoSecrets(...messages);
+  });
+
+  test("a request that hangs after it was written is an unknown outcome", async () => {
+    fake.fault({ kind: "hang", accept: true });
+    const ac = new AbortController();
+    const p = driver.send(account, sms(), ac.signal);
+    while (fake.requests.length === 0) await new Promise((r) => setImmediate(r));
+    ac.abort();
+    expect((await sendError(p)).kind).toBe("unknown_outcome");
+  });
+
+  test("a refused connection is transient", async () => {
+    await fake.stop();
+    expect((await sendError(driver.send(account, sms(), never()))).kind).toBe("transient");
+  });
+});
+
+describe("vonage webhooks", () => {
+  test.each([
+    ["delivered", "delivered"], ["accepted", "sent"], ["buffered", "sent"], ["unknown", "sent"],
+    ["expired", "undelivered"], ["failed", "failed"], ["rejected", "failed"],
+  ])("receipt status %s → %s", async (status, ours) => {
+    const { providerId } = await driver.send(account, sms(), never());
+    const req = fake.receipt(providerId, status, { errCode: status === "delivered" ? "0" : "6" });
+    expect(driver.verifyWebhook(account, req)).toEqual({ ok: true });
+    expect(driver.parseWebhook(account, req)).toEqual([{
+      type: "status", providerId, status: ours as "sent", at: t.clock.now() - (t.clock.now() % 1000),
+      ...(status === "delivered" ? {} : { errorCode: "6" }),
+    }]);
+  });
+
+  test.each(["GET", "POST-FORM", "POST-JSON"] as const)("inbound SMS by %s is verified and parsed", (style) => {
+    const req = fake.inbound(account.webhookUrl, { msisdn: "447700900001", to: "447700900000", text: "STOP & go = now" }, { style });
+    expect(driver.verifyWebhook(account, req)).toEqual({ ok: true });
+    const [event] = driver.parseWebhook(account, req);
+    expect(event).toMatchObject({ type: "inbound", from: "+447700900001", to: "+447700900000", body: "STOP & go = now" });
+  });
+
+  test.each(["md5hash", "md5", "sha1", "sha256", "sha512"] as const)("accepts a %s signature", (algorithm) => {
+    fake.stop();
+    setup(algorithm);
+    const req = fake.inbound(account.webhookUrl, { msisdn: "447700900001", to: "447700900000", text: "hi" });
+    expect(driver.verifyWebhook(account, req)).toEqual({ ok: true });
+  });
+
+  test("rejects a tampered, unsigned, stale or future webhook", () => {
+    const req = fake.inbound(account.webhookUrl, { msisdn: "447700900001", to: "447700900000", text: "hi" });
+    const tampered = { ...req, body: req.body.replace('"text":"hi"', '"text":"STOP"') };
+    expect(driver.verifyWebhook(account, tampered).ok).toBe(false);
+    const body = JSON.parse(req.body);
+    delete body.sig;
+    expect(driver.verifyWebhook(account, { ...req, body: JSON.stringify(body) })).toEqual({ ok: false, reason: "missing sig parameter" });
+    t.clock.advance(5 * 60_000 + 1_000);
+    expect(driver.verifyWebhook(account, req)).toEqual({ ok: false, reason: "stale timestamp (possible replay)" });
+    const future = fake.inbound(account.webhookUrl, { msisdn: "447700900001", to: "447700900000", text: "hi" }, { timestamp: t.clock.now() + 10 * 60_000 });
+    expect(driver.verifyWebhook(account, future).ok).toBe(false);
+    expect(driver.verifyWebhook({ ...account, config: { ...account.config, signatureSecret: "other" } }, future).ok).toBe(false);
+  });
+
+  test("signatures agree with Vonage's own SDK (@vonage/sms verifySignature)", () => {
+    // @vonage/auth's AlgorithmTypes enum values, without depending on that transitive package directly.
+    type Algorithm = Parameters<SMS["verifySignature"]>[3];
+    const vonage = new SMS({ apiKey: fake.apiKey, apiSecret: fake.apiSecret });
+    for (const [alg, sdk] of [["sha256", "SHA256HMAC"], ["md5hash", "MD5HASH"], ["sha512", "SHA512HMAC"]] as const) {
+      fake.stop();
+      setup(alg);
+      const req = fake.inbound(account.webhookUrl, { msisdn: "447700900001", to: "447700900000", text: "a&b=c" }, { style: "POST-FORM" });
+      const params = readParams(req);
+      expect(vonage.verifySignature(params.sig!, params, fake.signatureSecret, sdk as Algorithm)).toBe(true);
+      expect(driver.verifyWebhook(account, req)).toEqual({ ok: true });
+    }
+  });
+
+  test("a malformed body is refused by verify and throws in parse", () => {
+    const req = { url: account.webhookUrl, method: "POST", headers: { "content-type": "application/json" }, body: "{not json" };
+    expect(driver.verifyWebhook(account, req).ok).toBe(false);
+    expect(() => driver.parseWebhook(account, req)).toThrow();
+  });
+});
