@@ -7,7 +7,7 @@
  * A ciphertext is bound to its place (`aad`, e.g. "account:<id>:authToken"), so it cannot be copied onto another
  * record. Nothing here logs; callers must never log plaintexts either.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -29,17 +29,17 @@ export function openSecretBox(dataDir: string, env: Record<string, string | unde
   const key = loadKey(dataDir, env);
   return {
     seal(plaintext, aad) {
-      const iv = randomBytes(12);
-      const c = createCipheriv("aes-256-gcm", key, iv).setAAD(Buffer.from(aad));
-      const body = Buffer.concat([c.update(plaintext, "utf8"), c.final()]);
-      return PREFIX + Buffer.concat([iv, c.getAuthTag(), body]).toString("base64");
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const c = createCipheriv("aes-256-gcm", key, iv).setAAD(utf8(aad));
+      const body = concat(c.update(utf8(plaintext)), c.final());
+      return PREFIX + Buffer.from(concat(iv, c.getAuthTag(), body)).toString("base64");
     },
     open(sealed, aad) {
       if (!sealed.startsWith(PREFIX)) throw new Error("not a sealed secret");
-      const raw = Buffer.from(sealed.slice(PREFIX.length), "base64");
-      const d = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12)).setAAD(Buffer.from(aad));
+      const raw = new Uint8Array(Buffer.from(sealed.slice(PREFIX.length), "base64"));
+      const d = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12)).setAAD(utf8(aad));
       d.setAuthTag(raw.subarray(12, 28));
-      return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString("utf8");
+      return new TextDecoder().decode(concat(d.update(raw.subarray(28)), d.final()));
     },
   };
 }
@@ -53,14 +53,26 @@ export function secretBoxFor(config: { dataDir: string }): SecretBox {
   return box;
 }
 
-function loadKey(dataDir: string, env: Record<string, string | undefined>): Buffer {
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+function concat(...parts: ArrayLike<number>[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function loadKey(dataDir: string, env: Record<string, string | undefined>): KeyObject {
   const fromEnv = env.POMBO_SECRET_KEY?.trim();
   if (fromEnv) return decodeKey(fromEnv, "POMBO_SECRET_KEY");
   const path = join(dataDir, "secret.key");
   mkdirSync(dataDir, { recursive: true });
   try {
     // "wx": create only if absent, so two starts cannot race each other into two different keys.
-    writeFileSync(path, randomBytes(32).toString("base64") + "\n", { flag: "wx", mode: 0o600 });
+    writeFileSync(path, Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64") + "\n", { flag: "wx", mode: 0o600 });
     chmodSync(path, 0o600);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
@@ -68,8 +80,8 @@ function loadKey(dataDir: string, env: Record<string, string | undefined>): Buff
   return decodeKey(readFileSync(path, "utf8").trim(), path);
 }
 
-function decodeKey(b64: string, where: string): Buffer {
-  const key = Buffer.from(b64, "base64");
+function decodeKey(b64: string, where: string): KeyObject {
+  const key = new Uint8Array(Buffer.from(b64, "base64"));
   if (key.length !== 32) throw new Error(`${where} must hold 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`), got ${key.length} bytes`);
-  return key;
+  return createSecretKey(key);
 }
