@@ -6,7 +6,7 @@
  * Errors: https://www.plivo.com/docs/messaging/troubleshooting/error-codes
  * Plivo writes numbers without the leading "+" in webhooks and MDRs; events carry them back in E.164.
  */
-import { DriverError, type DriverAccount, type DriverField, type DriverHost, type ProviderStatus, type SmsDriver, type StatusUpdate, type WebhookEvent } from "./driver.ts";
+import { DriverError, type DriverAccount, type DriverField, type DriverHost, type OutboundSms, type ProviderStatus, type SendResult, type SmsDriver, type StatusUpdate, type WebhookEvent } from "./driver.ts";
 import { baseUrlField, baseUrlOf, checkFields, configString, formValue, parseForm } from "./fields.ts";
 import { basicAuth, requestProvider } from "./http.ts";
 import { verifyPlivoSignatureV3 } from "./plivo-signature.ts";
@@ -27,64 +27,76 @@ const STATUS: Record<string, ProviderStatus> = {
 /** Plivo error 200: "Source number blocked by STOP from destination number" — the recipient opted out. */
 const OPT_OUT_CODE = "200";
 
+/** Look-ups reach back this much before `since` (clock skew, second-resolution filters): see twilio.ts. */
+export const LOOKUP_SLACK_MS = 5 * 60_000;
+
+type Creds = { id: string; token: string; base: string; auth: string };
+type Found = Array<StatusUpdate & { to: string; body?: string }>;
+
+function credsOf(account: DriverAccount): Creds {
+  const id = configString(account.config, "authId");
+  const token = configString(account.config, "authToken");
+  return { id, token, base: baseUrlOf(account.config, PLIVO_DEFAULT_BASE_URL), auth: basicAuth(id, token) };
+}
+
 /** Creates the Plivo driver. */
 export function createPlivoDriver(host: DriverHost): SmsDriver {
-  const creds = (account: DriverAccount) => {
-    const id = configString(account.config, "authId");
-    const token = configString(account.config, "authToken");
-    return { id, token, base: baseUrlOf(account.config, PLIVO_DEFAULT_BASE_URL), auth: basicAuth(id, token) };
-  };
-
   return {
     name: "plivo",
     label: "Plivo",
     fields: FIELDS,
     validateConfig: (config) => checkFields(FIELDS, config),
-
-    async send(account, sms, signal) {
-      const c = creds(account);
-      const { json } = await requestProvider({
-        driver: "plivo", method: "POST", log: host.log, now: host.clock.now, secrets: [c.token],
-        url: `${c.base}/v1/Account/${encodeURIComponent(c.id)}/Message/`,
-        headers: { authorization: c.auth, "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ src: sms.from, dst: sms.to, text: sms.body, url: account.webhookUrl, method: "POST" }),
-        classify: classifyPlivoError,
-      }, signal);
-      // {"api_id":"4e1f954c-baf3-11ec-bafe-0242ac110003","message":"message(s) queued","message_uuid":["4e2e1d0c-…"]}
-      const ids = (json as { message_uuid?: unknown }).message_uuid;
-      const id = Array.isArray(ids) ? ids[0] : undefined;
-      if (typeof id !== "string" || id === "") throw new DriverError("unknown_outcome", "plivo: 2xx answer without message_uuid");
-      return { providerId: id };
-    },
-
+    send: (account, sms, signal) => sendPlivo(host, account, sms, signal),
     verifyWebhook: (account, req) => verifyPlivoSignatureV3(configString(account.config, "authToken"), req),
     parseWebhook: (_account, req) => parsePlivoWebhook(req.method.toUpperCase() === "GET" ? (req.url.split("?")[1] ?? "") : req.body),
     webhookReply: () => new Response("OK", { headers: { "content-type": "text/plain" } }),
-
-    async lookup(account, query, signal) {
-      const c = creds(account);
-      const params = new URLSearchParams({ to_number: query.to, message_direction: "outbound", limit: "20" });
-      if (query.since !== undefined) params.set("message_time__gte", plivoTime(query.since));
-      const { json } = await requestProvider({
-        driver: "plivo", method: "GET", idempotent: true, log: host.log, now: host.clock.now, secrets: [c.token],
-        url: `${c.base}/v1/Account/${encodeURIComponent(c.id)}/Message/?${params}`,
-        headers: { authorization: c.auth, accept: "application/json" }, classify: classifyPlivoError,
-      }, signal);
-      const objects = (json as { objects?: unknown }).objects;
-      if (!Array.isArray(objects)) throw new DriverError("transient", "plivo: message list without objects");
-      return (objects as PlivoMdr[]).flatMap((m) => {
-        const status = STATUS[m.message_state];
-        if (!status || typeof m.message_uuid !== "string") return [];
-        const code = m.error_code ? String(m.error_code) : undefined;
-        const update: StatusUpdate & { to: string } = { type: "status", providerId: m.message_uuid, status, to: e164(m.to_number) };
-        if (code && code !== "0") update.errorCode = code;
-        if (code === OPT_OUT_CODE) update.optOut = true;
-        const at = parsePlivoTime(m.message_time);
-        if (at !== undefined) update.at = at;
-        return [update];
-      });
-    },
+    lookup: (account, query, signal) => lookupPlivo(host, account, query, signal),
   };
+}
+
+/** POSTs one message (JSON); returns the first message_uuid. @throws DriverError */
+async function sendPlivo(host: DriverHost, account: DriverAccount, sms: OutboundSms, signal: AbortSignal): Promise<SendResult> {
+  const c = credsOf(account);
+  const { json } = await requestProvider({
+    driver: "plivo", method: "POST", log: host.log, now: host.clock.now, secrets: [c.token],
+    url: `${c.base}/v1/Account/${encodeURIComponent(c.id)}/Message/`,
+    headers: { authorization: c.auth, "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ src: sms.from, dst: sms.to, text: sms.body, url: account.webhookUrl, method: "POST" }),
+    classify: classifyPlivoError,
+  }, signal);
+  // {"api_id":"4e1f954c-baf3-11ec-bafe-0242ac110003","message":"message(s) queued","message_uuid":["4e2e1d0c-…"]}
+  const ids = (json as { message_uuid?: unknown }).message_uuid;
+  const id = Array.isArray(ids) ? ids[0] : undefined;
+  if (typeof id !== "string" || id === "") throw new DriverError("unknown_outcome", "plivo: 2xx answer without message_uuid");
+  return { providerId: id };
+}
+
+/**
+ * Reads outbound MDRs to `to` (first page of 20, newest first). MDRs carry no text, so `body` stays undefined.
+ * @throws DriverError
+ */
+async function lookupPlivo(host: DriverHost, account: DriverAccount, query: { to: string; since?: number }, signal: AbortSignal): Promise<Found> {
+  const c = credsOf(account);
+  const params = new URLSearchParams({ to_number: query.to, message_direction: "outbound", limit: "20" });
+  if (query.since !== undefined) params.set("message_time__gte", plivoTime(query.since - LOOKUP_SLACK_MS));
+  const { json } = await requestProvider({
+    driver: "plivo", method: "GET", idempotent: true, log: host.log, now: host.clock.now, secrets: [c.token],
+    url: `${c.base}/v1/Account/${encodeURIComponent(c.id)}/Message/?${params}`,
+    headers: { authorization: c.auth, accept: "application/json" }, classify: classifyPlivoError,
+  }, signal);
+  const objects = (json as { objects?: unknown }).objects;
+  if (!Array.isArray(objects)) throw new DriverError("transient", "plivo: message list without objects");
+  return (objects as PlivoMdr[]).flatMap((m) => {
+    const status = STATUS[m.message_state];
+    if (!status || typeof m.message_uuid !== "string") return [];
+    const code = m.error_code ? String(m.error_code) : undefined;
+    const update: StatusUpdate & { to: string } = { type: "status", providerId: m.message_uuid, status, to: e164(m.to_number) };
+    if (code && code !== "0") update.errorCode = code;
+    if (code === OPT_OUT_CODE) update.optOut = true;
+    const at = parsePlivoTime(m.message_time);
+    if (at !== undefined) update.at = at;
+    return [update];
+  });
 }
 
 /** Maps a Plivo API error `{"api_id": "...", "error": "..."}` to a DriverError; undefined = by HTTP status. */

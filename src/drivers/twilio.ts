@@ -5,7 +5,7 @@
  *           https://www.twilio.com/docs/messaging/guides/track-outbound-message-status (status callbacks)
  * Errors: https://www.twilio.com/docs/api/errors
  */
-import { DriverError, type DriverAccount, type DriverField, type DriverHost, type ProviderStatus, type SmsDriver, type StatusUpdate, type WebhookEvent } from "./driver.ts";
+import { DriverError, type DriverAccount, type DriverField, type DriverHost, type OutboundSms, type ProviderStatus, type SendResult, type SmsDriver, type StatusUpdate, type WebhookEvent } from "./driver.ts";
 import { baseUrlField, baseUrlOf, checkFields, configString, formValue, parseForm } from "./fields.ts";
 import { basicAuth, requestProvider } from "./http.ts";
 import { verifyTwilioSignature } from "./twilio-signature.ts";
@@ -42,14 +42,23 @@ const ERROR_KINDS: Record<number, DriverError["kind"]> = {
   20503: "transient", // Service unavailable
 };
 
+/**
+ * Look-ups reach back this much before `since`: Twilio stamps `date_created` to the second and its clock is not
+ * ours, and missing a message here would make reconciliation send it twice. An older extra match is harmless.
+ */
+export const LOOKUP_SLACK_MS = 5 * 60_000;
+
+type Creds = { sid: string; token: string; base: string; auth: string };
+type Found = Array<StatusUpdate & { to: string; body?: string }>;
+
+function credsOf(account: DriverAccount): Creds {
+  const sid = configString(account.config, "accountSid");
+  const token = configString(account.config, "authToken");
+  return { sid, token, base: baseUrlOf(account.config, TWILIO_DEFAULT_BASE_URL), auth: basicAuth(sid, token) };
+}
+
 /** Creates the Twilio driver. */
 export function createTwilioDriver(host: DriverHost): SmsDriver {
-  const creds = (account: DriverAccount) => {
-    const sid = configString(account.config, "accountSid");
-    const token = configString(account.config, "authToken");
-    return { sid, token, base: baseUrlOf(account.config, TWILIO_DEFAULT_BASE_URL), auth: basicAuth(sid, token) };
-  };
-
   return {
     name: "twilio",
     label: "Twilio",
@@ -60,49 +69,51 @@ export function createTwilioDriver(host: DriverHost): SmsDriver {
       if (!configString(config, "accountSid").startsWith("AC")) return "accountSid must start with AC";
       return undefined;
     },
-
-    async send(account, sms, signal) {
-      const c = creds(account);
-      const form = new URLSearchParams({ To: sms.to, From: sms.from, Body: sms.body, StatusCallback: account.webhookUrl });
-      const { json } = await requestProvider({
-        driver: "twilio", method: "POST", log: host.log, now: host.clock.now, secrets: [c.token],
-        url: `${c.base}/2010-04-01/Accounts/${encodeURIComponent(c.sid)}/Messages.json`,
-        headers: { authorization: c.auth, "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-        body: form.toString(),
-        classify: classifyTwilioError,
-      }, signal);
-      const sid = (json as { sid?: unknown }).sid;
-      if (typeof sid !== "string" || sid === "") throw new DriverError("unknown_outcome", "twilio: 2xx answer without a message sid");
-      return { providerId: sid };
-    },
-
+    send: (account, sms, signal) => sendTwilio(host, account, sms, signal),
     verifyWebhook: (account, req) => verifyTwilioSignature(configString(account.config, "authToken"), req),
     parseWebhook: (_account, req) => parseTwilioWebhook(req.body),
     webhookReply: () => new Response('<?xml version="1.0" encoding="UTF-8"?><Response/>', { headers: { "content-type": "text/xml" } }),
-
-    async lookup(account, query, signal) {
-      const c = creds(account);
-      const out: Array<StatusUpdate & { to: string; body?: string }> = [];
-      let path: string | undefined = `/2010-04-01/Accounts/${encodeURIComponent(c.sid)}/Messages.json?${new URLSearchParams({ To: query.to, PageSize: "50" })}`;
-      // Newest first; stop once a page reaches back before `since` (at most 5 pages: a look-up, not an export).
-      for (let page = 0; path && page < 5; page++) {
-        const { json } = await requestProvider({
-          driver: "twilio", method: "GET", url: c.base + path, idempotent: true, log: host.log, now: host.clock.now, secrets: [c.token],
-          headers: { authorization: c.auth, accept: "application/json" }, classify: classifyTwilioError,
-        }, signal);
-        const list = json as { messages?: unknown; next_page_uri?: unknown };
-        if (!Array.isArray(list.messages)) throw new DriverError("transient", "twilio: message list without messages");
-        let older = false;
-        for (const m of list.messages as TwilioMessage[]) {
-          const created = Date.parse(m.date_created ?? "");
-          if (query.since !== undefined && created < query.since) older = true;
-          else if (m.direction?.startsWith("outbound")) pushMessage(out, m);
-        }
-        path = !older && typeof list.next_page_uri === "string" ? list.next_page_uri : undefined;
-      }
-      return out;
-    },
+    lookup: (account, query, signal) => lookupTwilio(host, account, query, signal),
   };
+}
+
+/** POSTs one message; returns its SM… sid. @throws DriverError */
+async function sendTwilio(host: DriverHost, account: DriverAccount, sms: OutboundSms, signal: AbortSignal): Promise<SendResult> {
+  const c = credsOf(account);
+  const form = new URLSearchParams({ To: sms.to, From: sms.from, Body: sms.body, StatusCallback: account.webhookUrl });
+  const { json } = await requestProvider({
+    driver: "twilio", method: "POST", log: host.log, now: host.clock.now, secrets: [c.token],
+    url: `${c.base}/2010-04-01/Accounts/${encodeURIComponent(c.sid)}/Messages.json`,
+    headers: { authorization: c.auth, "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+    body: form.toString(),
+    classify: classifyTwilioError,
+  }, signal);
+  const sid = (json as { sid?: unknown }).sid;
+  if (typeof sid !== "string" || sid === "") throw new DriverError("unknown_outcome", "twilio: 2xx answer without a message sid");
+  return { providerId: sid };
+}
+
+/** Reads the Messages list filtered by To, newest first, back to `since` (minus slack); at most 5 pages. @throws DriverError */
+async function lookupTwilio(host: DriverHost, account: DriverAccount, query: { to: string; since?: number }, signal: AbortSignal): Promise<Found> {
+  const c = credsOf(account);
+  const since = query.since === undefined ? undefined : query.since - LOOKUP_SLACK_MS;
+  const out: Found = [];
+  let path: string | undefined = `/2010-04-01/Accounts/${encodeURIComponent(c.sid)}/Messages.json?${new URLSearchParams({ To: query.to, PageSize: "50" })}`;
+  for (let page = 0; path && page < 5; page++) {
+    const { json } = await requestProvider({
+      driver: "twilio", method: "GET", url: c.base + path, idempotent: true, log: host.log, now: host.clock.now, secrets: [c.token],
+      headers: { authorization: c.auth, accept: "application/json" }, classify: classifyTwilioError,
+    }, signal);
+    const list = json as { messages?: unknown; next_page_uri?: unknown };
+    if (!Array.isArray(list.messages)) throw new DriverError("transient", "twilio: message list without messages");
+    let older = false;
+    for (const m of list.messages as TwilioMessage[]) {
+      if (since !== undefined && Date.parse(m.date_created ?? "") < since) older = true;
+      else if (m.direction?.startsWith("outbound")) pushMessage(out, m);
+    }
+    path = !older && typeof list.next_page_uri === "string" ? list.next_page_uri : undefined;
+  }
+  return out;
 }
 
 /** Maps a Twilio REST error body `{code, message, more_info, status}` to a DriverError; undefined = by HTTP status. */
@@ -121,7 +132,7 @@ interface TwilioMessage {
   error_code?: number | null; error_message?: string | null; date_created?: string; date_updated?: string;
 }
 
-function pushMessage(out: Array<StatusUpdate & { to: string; body?: string }>, m: TwilioMessage): void {
+function pushMessage(out: Found, m: TwilioMessage): void {
   const status = STATUS[m.status];
   if (!status || typeof m.sid !== "string") return;
   const code = m.error_code == null ? undefined : String(m.error_code);

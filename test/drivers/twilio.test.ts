@@ -158,6 +158,18 @@ describe("twilio driver specifics", () => {
     expect(f.requests.at(-1)!.query.get("To")).toBe(to);
   });
 
+  test("lookup still finds a message Twilio stamped (to the second, with its own clock) just before since", async () => {
+    const g = startFakeTwilio({ now: () => Date.UTC(2026, 0, 5, 12, 0, 0, 900) });
+    try {
+      const to = "+15550000005";
+      await driver.send(accountFor(g), sampleSms({ to }), AbortSignal.timeout(5000));
+      const since = Date.UTC(2026, 0, 5, 12, 0, 1, 200); // our clock runs a little ahead of Twilio's
+      expect(await driver.lookup!(accountFor(g), { to, since }, AbortSignal.timeout(5000))).toHaveLength(1);
+    } finally {
+      await g.stop();
+    }
+  });
+
   test("lookup failures are transient, never unknown_outcome", async () => {
     f.fault({ kind: "hang" }, 1, "lookup");
     const err = await driver.lookup!(accountFor(f), { to: "+15550000003" }, AbortSignal.timeout(150)).catch((e) => e);
