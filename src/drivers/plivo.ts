@@ -49,7 +49,8 @@ export function createPlivoDriver(host: DriverHost): SmsDriver {
     send: (account, sms, signal) => sendPlivo(host, account, sms, signal),
     verifyWebhook: (account, req) => verifyPlivoSignatureV3(configString(account.config, "authToken"), req),
     parseWebhook: (_account, req) => parsePlivoWebhook(req.method.toUpperCase() === "GET" ? (req.url.split("?")[1] ?? "") : req.body),
-    webhookReply: () => new Response("OK", { headers: { "content-type": "text/plain" } }),
+    // An empty Plivo XML document: on a message_url Plivo reads the answer as instructions (none here).
+    webhookReply: () => new Response('<?xml version="1.0" encoding="utf-8"?><Response></Response>', { headers: { "content-type": "application/xml" } }),
     lookup: (account, query, signal) => lookupPlivo(host, account, query, signal),
   };
 }
