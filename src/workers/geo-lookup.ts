@@ -1,0 +1,57 @@
+import type { GeoNode } from "../domain/geo.ts";
+
+/** Region, city, time zone and carrier of a number (country comes from the parser). */
+export interface GeoAnswer {
+  region: string;
+  city: string;
+  timezone: string;
+  carrier: string;
+}
+
+const MISSING = 0 as const;
+
+/**
+ * Longest-prefix look-up over the geo table with an in-process cache of prefix nodes: a file costs about
+ * one read of `readNode` per distinct prefix on its numbers' paths, not one per row. The cache is a
+ * two-generation approximation of LRU (cheap on hits, bounded in size); misses are cached too.
+ */
+export class GeoLookup {
+  private young = new Map<string, GeoNode | typeof MISSING>();
+  private old = new Map<string, GeoNode | typeof MISSING>();
+  /** Reads of `readNode` so far (for tests and stats). */
+  reads = 0;
+
+  constructor(
+    private readonly readNode: (prefix: string) => GeoNode | undefined,
+    private readonly cacheSize = 100_000,
+  ) {}
+
+  /** The answer for E.164 `phone` (with or without `+`), or undefined when no prefix of it is known. */
+  lookup(phone: string): GeoAnswer | undefined {
+    const digits = phone.charCodeAt(0) === 43 ? phone.slice(1) : phone;
+    let best: GeoNode | undefined;
+    for (let i = 1; i <= digits.length; i++) {
+      const node = this.node(digits.slice(0, i));
+      if (node === MISSING) break;
+      best = node;
+      if (node[0] === 0) break;
+    }
+    return best && { region: best[1], city: best[2], timezone: best[3], carrier: best[4] };
+  }
+
+  private node(prefix: string): GeoNode | typeof MISSING {
+    let n = this.young.get(prefix);
+    if (n !== undefined) return n;
+    n = this.old.get(prefix);
+    if (n === undefined) {
+      this.reads++;
+      n = this.readNode(prefix) ?? MISSING;
+    }
+    if (this.young.size >= this.cacheSize / 2) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(prefix, n);
+    return n;
+  }
+}

@@ -1,0 +1,187 @@
+import { open, type RootDatabase } from "lmdb";
+import { join } from "node:path";
+import type { CountryCode } from "libphonenumber-js/max";
+import type { GeoNode } from "../domain/geo.ts";
+import { PhoneNormaliser } from "../domain/phone.ts";
+import { packContact } from "../storage/contacts.ts";
+import { nextLineStart, readRange } from "./chunk-reader.ts";
+import { decodeText } from "./csv-format.ts";
+import { parseRecords } from "./csv-records.ts";
+import { GeoLookup } from "./geo-lookup.ts";
+
+/** One byte range of an import file for a worker. `sequential` ranges may contain quoted line breaks. */
+export interface ChunkTask {
+  path: string;
+  start: number;
+  /** Exclusive end; for a sequential task, the size hint of the window (the worker picks the real end). */
+  end: number;
+  fileSize: number;
+  sequential: boolean;
+  delimiter: string;
+  fields: string[];
+  phoneIndex: number;
+  defaultCountry: string;
+  /** DATA_DIR: the worker reads the geo table from its LMDB, never writes. */
+  dataDir: string;
+}
+
+/** Rows of a chunk, ready for the writer: phones with packed contact values, and rejected rows. */
+export interface ChunkResult {
+  start: number;
+  end: number;
+  /** A split (parallel) chunk met a quoted line break: the file must be read sequentially from `start`. */
+  unsafe?: true;
+  /** Data records seen (valid + rejected). */
+  rows: number;
+  /** Physical lines consumed (for line numbers of later chunks). */
+  lines: number;
+  phones: string[];
+  values: Uint8Array;
+  offsets: Uint32Array;
+  /** [relative line, reason, raw] */
+  errors: [number, string, string][];
+}
+
+const MAX_ROW_CHARS = 64 * 1024;
+const MAX_WINDOW = 32 * 1024 * 1024;
+const RAW_LIMIT = 1000;
+
+let env: { dir: string; root: RootDatabase } | undefined;
+const lookups = new Map<string, GeoLookup>();
+const normalisers = new Map<string, PhoneNormaliser>();
+
+function geoFor(dataDir: string): GeoLookup {
+  if (env?.dir !== dataDir) {
+    env = { dir: dataDir, root: open({ path: join(dataDir, "db"), maxDbs: 64, compression: false }) };
+    lookups.clear();
+  }
+  let g = lookups.get(dataDir);
+  if (!g) {
+    const geo = env.root.openDB<GeoNode, string>({ name: "geo" });
+    g = new GeoLookup((p) => geo.get(p));
+    lookups.set(dataDir, g);
+  }
+  return g;
+}
+
+function normaliserFor(country: string): PhoneNormaliser {
+  let n = normalisers.get(country);
+  if (!n) normalisers.set(country, (n = new PhoneNormaliser(country as CountryCode)));
+  return n;
+}
+
+/** Piscina entry: parses, normalises and enriches one chunk. Reads only; all writes happen on the main thread. */
+export default function processChunk(task: ChunkTask): ChunkResult {
+  const out = new RowSink(task, geoFor(task.dataDir), normaliserFor(task.defaultCountry));
+  if (!task.sequential) {
+    const { text } = decodeText(readRange(task.path, task.start, task.end));
+    const end = parseRecords(text, task.delimiter.charCodeAt(0), false, (f, line, s, e) => out.record(f, line, text, s, e));
+    if (end.kind !== "done") return { ...out.result(task.start, task.end, 0), unsafe: true };
+    return out.result(task.start, task.end, end.lines);
+  }
+  return processSequential(task, out);
+}
+
+/** Reads a window from `start` that ends on a record boundary, growing it for huge quoted fields. */
+function processSequential(task: ChunkTask, out: RowSink): ChunkResult {
+  for (let size = Math.max(task.end - task.start, 64 * 1024); ; size *= 2) {
+    const readEnd = Math.min(task.fileSize, task.start + size);
+    const atEof = readEnd === task.fileSize;
+    let bytes = readRange(task.path, task.start, readEnd);
+    if (!atEof) {
+      const lf = bytes.lastIndexOf(10);
+      if (lf < 0 && size < MAX_WINDOW) continue;
+      if (lf < 0) return skipHugeLine(task, out, bytes, readEnd);
+      bytes = bytes.subarray(0, lf + 1);
+    }
+    const r = parseWindow(task, out, bytes, atEof || size >= MAX_WINDOW);
+    if (r) return r;
+  }
+}
+
+/** Parses a window; undefined when a quoted field runs past its end and the window should grow. */
+function parseWindow(task: ChunkTask, out: RowSink, bytes: Buffer, final: boolean): ChunkResult | undefined {
+  const { text, singleByte } = decodeText(bytes);
+  const byteAt = (char: number) => task.start + (singleByte ? char : Buffer.byteLength(text.slice(0, char)));
+  out.reset();
+  let from = 0;
+  let lineBase = 0;
+  for (;;) {
+    const piece = from === 0 ? text : text.slice(from);
+    const end = parseRecords(piece, task.delimiter.charCodeAt(0), true, (f, line, s, e) => out.record(f, lineBase + line, piece, s, e));
+    if (end.kind === "done") return out.result(task.start, task.start + bytes.length, lineBase + end.lines);
+    if (end.kind !== "open_quote") throw new Error("unreachable: quoted line breaks are allowed here");
+    const openAt = from + end.recordStart;
+    const atFileEnd = task.start + bytes.length === task.fileSize;
+    if (!atFileEnd && openAt > 0) return out.result(task.start, byteAt(openAt), lineBase + end.line);
+    if (!atFileEnd && !final) return undefined;
+    // A quote that never closes (end of file, or a field past the window cap): report its line, go on with the next.
+    const nl = text.indexOf("\n", openAt);
+    out.error(lineBase + end.line, "unbalanced_quote", text.slice(openAt, nl < 0 ? text.length : nl));
+    if (nl < 0) return out.result(task.start, task.start + bytes.length, lineBase + end.line + 1);
+    lineBase += end.line + 1;
+    from = nl + 1;
+  }
+}
+
+/** A line longer than the biggest window: one rejected row, and the next chunk starts after it. */
+function skipHugeLine(task: ChunkTask, out: RowSink, bytes: Buffer, readEnd: number): ChunkResult {
+  out.reset();
+  out.error(0, "row_too_long", decodeText(bytes.subarray(0, RAW_LIMIT)).text);
+  return out.result(task.start, nextLineStart(task.path, readEnd, task.fileSize), 1);
+}
+
+/** Collects a chunk's rows: normalises the phone, looks up geo, packs the contact. */
+class RowSink {
+  private phones: string[] = [];
+  private parts: Uint8Array[] = [];
+  private errors: [number, string, string][] = [];
+  private rows = 0;
+
+  constructor(
+    private readonly task: ChunkTask,
+    private readonly geo: GeoLookup,
+    private readonly phone: PhoneNormaliser,
+  ) {}
+
+  reset(): void {
+    this.phones = [];
+    this.parts = [];
+    this.errors = [];
+    this.rows = 0;
+  }
+
+  error(line: number, reason: string, raw: string): void {
+    this.rows++;
+    this.errors.push([line, reason, raw.length > RAW_LIMIT ? raw.slice(0, RAW_LIMIT) : raw]);
+  }
+
+  record(fields: string[] | undefined, line: number, text: string, start: number, end: number): void {
+    if (end - start > MAX_ROW_CHARS) return this.error(line, "row_too_long", text.slice(start, start + RAW_LIMIT));
+    if (!fields) return this.error(line, "malformed_quotes", text.slice(start, end));
+    const raw = fields[this.task.phoneIndex];
+    if (raw === undefined || raw.trim() === "") return this.error(line, "missing_phone", text.slice(start, end));
+    const p = this.phone.normalise(raw);
+    if (!p.ok) return this.error(line, p.reason, text.slice(start, end));
+    const g = this.geo.lookup(p.e164);
+    const names = this.task.fields;
+    const f: Record<string, string> = {};
+    for (let i = 0; i < names.length && i < fields.length; i++) if (i !== this.task.phoneIndex) f[names[i]!] = fields[i]!;
+    this.rows++;
+    this.phones.push(p.e164);
+    this.parts.push(packContact({ v: 1, fields: f, geo: { country: p.country, region: g?.region ?? "", city: g?.city ?? "", timezone: g?.timezone ?? "", carrier: g?.carrier ?? "" } }).slice());
+  }
+
+  result(start: number, end: number, lines: number): ChunkResult {
+    const offsets = new Uint32Array(this.parts.length + 1);
+    let total = 0;
+    for (let i = 0; i < this.parts.length; i++) {
+      offsets[i] = total;
+      total += this.parts[i]!.length;
+    }
+    offsets[this.parts.length] = total;
+    const values = new Uint8Array(total);
+    for (let i = 0; i < this.parts.length; i++) values.set(this.parts[i]!, offsets[i]!);
+    return { start, end, rows: this.rows, lines, phones: this.phones, values, offsets, errors: this.errors };
+  }
+}
