@@ -6,6 +6,9 @@ import type { DriverField, DriverHost, SmsDriver } from "./driver.ts";
 import { createSandboxDriver } from "./sandbox.ts";
 import { createTwilioDriver } from "./twilio.ts";
 import { createPlivoDriver } from "./plivo.ts";
+import { createVonageDriver } from "./vonage.ts";
+import { createTelnyxDriver } from "./telnyx.ts";
+import { createSmppDriver } from "./smpp.ts";
 
 /** Builds one driver for the process. */
 export type DriverFactory = (host: DriverHost) => SmsDriver;
@@ -15,6 +18,9 @@ const FACTORIES: DriverFactory[] = [
   createSandboxDriver,
   createTwilioDriver,
   createPlivoDriver,
+  createVonageDriver,
+  createTelnyxDriver,
+  createSmppDriver,
 ];
 
 /** What `GET /api/v1/drivers` returns for one driver. */
