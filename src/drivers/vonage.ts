@@ -77,7 +77,14 @@ export function createVonageDriver(host: DriverHost): SmsDriver {
       } catch {
         return { ok: false, reason: "unreadable body" };
       }
-      return verifyVonageParams(params, configString(account.config, "signatureSecret"), host.clock.now());
+      const signed = verifyVonageParams(params, configString(account.config, "signatureSecret"), host.clock.now());
+      if (!signed.ok) return signed;
+      // The sig covers the parameters, not the URL: also require this account's path and API key, so an event
+      // signed for one Pombo account cannot be replayed onto another that shares the signature secret.
+      if (new URL(req.url).pathname !== new URL(account.webhookUrl).pathname) return { ok: false, reason: "webhook arrived on another account's URL" };
+      const key = params["api-key"];
+      if (key !== undefined && key !== configString(account.config, "apiKey")) return { ok: false, reason: "webhook is for another API key" };
+      return signed;
     },
     parseWebhook: (_account: DriverAccount, req) => parseVonageWebhook(readParams(req)),
     webhookReply: () => new Response(null, { status: 204 }),

@@ -77,6 +77,10 @@ describe("vonage send", () => {
     expect([err.kind, err.code]).toEqual([kind as DriverError["kind"], status]);
   });
 
+  test("an invalid destination is rejected", async () => {
+    expect((await sendError(driver.send(account, sms({ to: "+1555" }), never()))).kind).toBe("rejected");
+  });
+
   test("a barred number is opted out", async () => {
     fake.bar("447700900000");
     expect((await sendError(driver.send(account, sms(), never()))).kind).toBe("opted_out");
@@ -179,6 +183,12 @@ describe("vonage webhooks", () => {
       expect(vonage.verifySignature(params.sig!, params, fake.signatureSecret, sdk as Algorithm)).toBe(true);
       expect(driver.verifyWebhook(account, req)).toEqual({ ok: true });
     }
+  });
+
+  test("rejects an event replayed onto another account's URL or signed for another API key", () => {
+    const req = fake.inbound(account.webhookUrl, { msisdn: "447700900001", to: "447700900000", text: "hi" });
+    expect(driver.verifyWebhook(account, { ...req, url: "https://pombo.example/webhooks/vonage/acc_other" }).ok).toBe(false);
+    expect(driver.verifyWebhook({ ...account, config: { ...account.config, apiKey: "zzzz9999" } }, req)).toEqual({ ok: false, reason: "webhook is for another API key" });
   });
 
   test("a malformed body is refused by verify and throws in parse", () => {

@@ -50,6 +50,7 @@ export function startFakeVonage(opts: { algorithm?: VonageSigAlgorithm; now?: ()
     const p = req.headers["content-type"]?.includes("json") ? (JSON.parse(req.body) as Record<string, string>) : Object.fromEntries(new URLSearchParams(req.body));
     if (p.api_key !== apiKey || p.api_secret !== apiSecret) return error("4", "Bad Credentials");
     for (const k of ["from", "to", "text"]) if (!p[k]) return error("2", `Missing ${k} param`);
+    if (!/^\d{7,15}$/.test(p.to!)) return error("3", "Invalid to address");
     const planned = failures.shift();
     if (planned) return error(planned.status, planned.errorText);
     if (barred.has(p.to!)) return error("7", "Number barred.");
