@@ -1,12 +1,16 @@
 import { Elysia } from "elysia";
 import type { Deps } from "./deps.ts";
 import { accountRoutes } from "./http/accounts.ts";
+import { complianceRoutes } from "./http/compliance.ts";
 import { docsRoutes } from "./http/docs.ts";
 import { driverRoutes } from "./http/drivers.ts";
 import { errorResponse, mapError } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
+import { keywordRoutes } from "./http/keywords.ts";
 import { sessionRoutes } from "./http/session.ts";
+import { suppressionRoutes } from "./http/suppressions.ts";
 import { tokenRoutes } from "./http/tokens.ts";
+import { webhookEndpointRoutes } from "./http/webhook-endpoints.ts";
 
 /** Content types whose bodies are streamed by their routes rather than parsed in memory. */
 const STREAMED = ["text/csv", "multipart/form-data", "application/octet-stream"];
@@ -27,7 +31,11 @@ export function buildApp(deps: Deps) {
     .use(sessionRoutes(deps))
     .use(tokenRoutes(deps))
     .use(driverRoutes(deps))
-    .use(accountRoutes(deps));
+    .use(accountRoutes(deps))
+    .use(complianceRoutes(deps))
+    .use(keywordRoutes(deps))
+    .use(suppressionRoutes(deps))
+    .use(webhookEndpointRoutes(deps));
 }
 
 export type App = ReturnType<typeof buildApp>;

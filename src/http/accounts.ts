@@ -34,7 +34,7 @@ export function accountRoutes(deps: Deps) {
       set.status = 201;
       return view(await createAccount(deps, auth.company.id, body));
     }, { body: AccountInput, detail: { summary: "Connect a provider account (driver defaults to sandbox)" } })
-    .get("/", ({ auth }) => listAccounts(deps.storage, auth.company.id).map(view), { detail: { summary: "The company's accounts" } })
+    .get("/", ({ auth }) => ({ items: listAccounts(deps.storage, auth.company.id).map(view) }), { detail: { summary: "The company's accounts" } })
     .get("/:id", ({ auth, params }) => view(mustGetAccount(deps.storage, auth.company.id, params.id)), {
       detail: { summary: "One account with its numbers, quotaPerMinute and webhookUrl" },
     })

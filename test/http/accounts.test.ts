@@ -126,7 +126,7 @@ test("another company's account answers 404 on every route, and is not listed", 
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: { code: "account_not_found", message: expect.any(String) } });
   }
-  expect(await (await api(t.app, t.b, "GET", "/api/v1/accounts")).json()).toEqual([]);
+  expect(await (await api(t.app, t.b, "GET", "/api/v1/accounts")).json()).toEqual({ items: [] });
   expect((await api(t.app, t.a, "GET", `/api/v1/accounts/${acc.id}`)).status).toBe(200);
 });
 
