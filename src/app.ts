@@ -1,16 +1,20 @@
 import { Elysia } from "elysia";
 import type { Deps } from "./deps.ts";
 import { accountRoutes } from "./http/accounts.ts";
+import { campaignRoutes } from "./http/campaigns.ts";
 import { complianceRoutes } from "./http/compliance.ts";
 import { docsRoutes } from "./http/docs.ts";
 import { driverRoutes } from "./http/drivers.ts";
 import { errorResponse, mapError } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
 import { keywordRoutes } from "./http/keywords.ts";
+import { messageRoutes } from "./http/messages.ts";
+import { sandboxRoutes } from "./http/sandbox.ts";
 import { sessionRoutes } from "./http/session.ts";
 import { suppressionRoutes } from "./http/suppressions.ts";
 import { tokenRoutes } from "./http/tokens.ts";
 import { webhookEndpointRoutes } from "./http/webhook-endpoints.ts";
+import { webhookRoutes } from "./http/webhooks.ts";
 
 /** Content types whose bodies are streamed by their routes rather than parsed in memory. */
 const STREAMED = ["text/csv", "multipart/form-data", "application/octet-stream"];
@@ -35,7 +39,11 @@ export function buildApp(deps: Deps) {
     .use(complianceRoutes(deps))
     .use(keywordRoutes(deps))
     .use(suppressionRoutes(deps))
-    .use(webhookEndpointRoutes(deps));
+    .use(webhookEndpointRoutes(deps))
+    .use(campaignRoutes(deps))
+    .use(messageRoutes(deps))
+    .use(sandboxRoutes(deps))
+    .use(webhookRoutes(deps));
 }
 
 export type App = ReturnType<typeof buildApp>;

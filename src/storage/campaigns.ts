@@ -15,11 +15,15 @@ export interface Campaign {
   startAt?: number;
   /** Set once every list has been turned into messages. */
   generated: boolean;
+  /** `start` was asked while still generating: run as soon as generation ends. */
+  startRequested?: boolean;
   /** Generation resumes here: index into listIds and the last phone done in that list. */
   cursor?: { list: number; after?: string };
   createdAt: number;
   startedAt?: number;
   completedAt?: number;
+  /** When the tick first found nothing left to send (completion then waits for late reports). */
+  drainedAt?: number;
 }
 
 export type CounterName = MessageStatus | "total" | "missingFields" | `skip:${string}`;

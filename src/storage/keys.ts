@@ -14,11 +14,12 @@ export const DB_NAMES = [
   "sessions", //    key: sha256(session token) hex            → Session
   "tokens", //      key: sha256(api token) hex                → ApiToken
   "companyTokens", //key: [companyId, tokenId]                → sha256 hex of the token
-  "jobs", //        key: jobId                                → Job (the queue's records)
-  "jobsReady", //   key: [queue, priority, runAt, jobId]      → null (due order per queue)
-  "jobKeys", //     key: idempotency key                      → jobId
-  "jobsDead", //    key: [queue, jobId]                       → null (dead letters)
-  "queueStats", //  key: [queue, counter]                     → number
+  "jobs", //        key: jobSeq (number; the job id is its decimal string) → JobTuple (queue/job-record.ts) of a delayed job: runAt in the future
+  "jobsReady", //   key: [queue, jobSeq]                      → JobTuple of a due job; run oldest jobSeq first; leases are in memory
+  "jobsDue", //     key: [runAt, jobSeq]                      → queue name (when each job in `jobs` becomes due; moved to jobsReady then)
+  "jobKeys", //     key: idempotency key                      → jobSeq (held while the job exists: removed on completion or discard)
+  "jobsDead", //    key: [queue, jobSeq]                      → JobTuple with lastError and deadAt (dead letters)
+  "queueStats", //  key: [queue, counter]                     → number: "ready" | "delayed" | "dead" | "completed", changed in the same txn; ["", "seq"] → next jobSeq
   "lists", //       key: [companyId, listId]                  → ContactList (name, contact count, deleting flag)
   "contacts", //    key: [companyId, listId, phone E.164]     → msgpack bytes of ContactRecord {fields, geo}, packed by import workers
   "contactLists", //key: [companyId, phone E.164, listId]     → null (the lists a phone is on)
@@ -43,6 +44,9 @@ export const DB_NAMES = [
   "pendingZones", //key: [campaignId, timezone]               → number of pending messages in that zone
   "providerIds", // key: [accountId, providerId]              → messageId (ties delivery reports back)
   "recipients", //  key: [companyId, phone]                   → RecipientState (last campaign send for the frequency cap, last outbound message for replies)
+  "inbound", //     key: [companyId, inboundId]               → InboundMessage (replies; ids time-ordered)
+  "phoneInbound", //key: [companyId, phone, inboundId]        → null (a number's replies)
+  "inboundProviderIds", //key: [accountId, providerId]        → inboundId (a webhook delivered twice is stored once)
 ] as const;
 
 export type DbName = (typeof DB_NAMES)[number];

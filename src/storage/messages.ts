@@ -81,7 +81,7 @@ export function pendingZones(s: Storage, campaignId: string): Array<{ tz: string
 export function samplePending(s: Storage, campaignId: string, tz: string, limit: number): Array<{ id: string; rand: number }> {
   const out: Array<{ id: string; rand: number }> = [];
   const pivot = Math.floor(Math.random() * 0xffffffff);
-  const read = (start: unknown[], end: unknown[]) => {
+  const read = (start: Array<string | number>, end: Array<string | number>) => {
     for (const key of s.db("pendingIndex").getKeys({ start, end, limit: limit - out.length })) {
       const k = key as [string, string, number, string];
       out.push({ rand: k[2], id: k[3] });

@@ -1,0 +1,40 @@
+import { Elysia, t } from "elysia";
+import type { Deps } from "../deps.ts";
+import type { CampaignAction } from "../domain/campaign.ts";
+import { notFound } from "../domain/errors.ts";
+import { campaignView, changeCampaignStatus, createCampaign } from "../services/campaigns.ts";
+import { getCampaign, listCampaigns } from "../storage/campaigns.ts";
+import { authenticate } from "./auth.ts";
+
+const CampaignInput = t.Object({
+  name: t.String({ minLength: 1, maxLength: 200 }),
+  accountId: t.String({ minLength: 1, maxLength: 64 }),
+  listIds: t.Array(t.String({ maxLength: 64 }), { minItems: 1, maxItems: 100 }),
+  body: t.String({ minLength: 1, maxLength: 5000 }),
+  startAt: t.Optional(t.String({ maxLength: 40 })),
+});
+
+/** Campaigns: create, list, read (with counters), start / pause / resume / cancel. */
+export function campaignRoutes(deps: Deps) {
+  const act = (action: CampaignAction) => async ({ auth, params }: { auth: Parameters<typeof changeCampaignStatus>[1]; params: { id: string } }) => {
+    const c = await changeCampaignStatus(deps, auth, params.id, action);
+    return { id: c.id, status: c.status };
+  };
+  return new Elysia({ prefix: "/api/v1/campaigns", detail: { tags: ["campaigns"] } })
+    .resolve(authenticate(deps))
+    .post("/", async ({ auth, body, set }) => {
+      const c = await createCampaign(deps, auth, body);
+      set.status = 201;
+      return campaignView(deps, c);
+    }, { body: CampaignInput })
+    .get("/", ({ auth }) => ({ items: listCampaigns(deps.storage, auth.company.id).map((c) => campaignView(deps, c)) }))
+    .get("/:id", ({ auth, params }) => {
+      const c = getCampaign(deps.storage, auth.company.id, params.id);
+      if (!c) throw notFound("campaign");
+      return campaignView(deps, c);
+    })
+    .post("/:id/start", act("start"))
+    .post("/:id/pause", act("pause"))
+    .post("/:id/resume", act("resume"))
+    .post("/:id/cancel", act("cancel"));
+}

@@ -1,0 +1,138 @@
+import type { Deps } from "../deps.ts";
+import { quotaPerMinute } from "../domain/quota.ts";
+import { isInsideWindow } from "../domain/quiet-hours.ts";
+import { getAccountById, listNumbers } from "../storage/accounts.ts";
+import { CounterBatch, getCampaign } from "../storage/campaigns.ts";
+import { getMessage, getRecipient, pendingZones, removePendingSync, samplePending, type Message } from "../storage/messages.ts";
+import { isSuppressed } from "../storage/suppressions.ts";
+import { getComplianceSettings } from "./compliance.ts";
+import { pickSender } from "./senders.ts";
+import { SEND_JOB, type SendJob } from "./sending.ts";
+import type { Throttle } from "./throttle.ts";
+
+/** Messages examined per write transaction while queueing. */
+const QUEUE_BATCH = 2_000;
+
+export interface DispatchResult {
+  accountId: string;
+  quota: number;
+  queued: number;
+  skipped: number;
+}
+
+/**
+ * Hands one account its quota for the minute starting at `now`: samples pending messages in random order,
+ * fairly across the account's running campaigns and only from time zones inside their sending window,
+ * applies suppression and the frequency cap, and queues one send job per message spread evenly over
+ * `spreadMs` (job i due at now + i × spreadMs / quota). Unused quota is not carried over.
+ */
+export async function dispatchAccount(
+  deps: Deps,
+  throttle: Throttle,
+  accountId: string,
+  campaigns: Array<{ campaignId: string; companyId: string }>,
+  now: number,
+  spreadMs = 60_000,
+): Promise<DispatchResult> {
+  const s = deps.storage;
+  const account = getAccountById(s, accountId);
+  const result: DispatchResult = { accountId, quota: 0, queued: 0, skipped: 0 };
+  if (!account || account.paused) return result;
+  const numbers = listNumbers(s, account.companyId, accountId).map((n) => n.number).sort();
+  const quota = throttle.adjust(accountId, quotaPerMinute(listNumbers(s, account.companyId, accountId), account.perMinuteCap), now);
+  result.quota = quota;
+  if (quota <= 0 || numbers.length === 0) return result;
+  const settings = getComplianceSettings(s, account.companyId);
+  const picks = pickFairly(deps, campaigns, quota, now, settings.quietHours, settings.timezone);
+  const capMs = settings.frequencyCapHours * 3600_000;
+  for (let i = 0; i < picks.length; i += QUEUE_BATCH) {
+    const slice = picks.slice(i, i + QUEUE_BATCH);
+    await s.env.transaction(() => {
+      const counters = new CounterBatch(s);
+      for (const id of slice) {
+        const m = getMessage(s, id);
+        if (!m || m.status !== "pending" || !m.campaignId) continue;
+        const c = getCampaign(s, m.companyId, m.campaignId);
+        if (!c || c.status !== "running") continue;
+        removePendingSync(s, m.campaignId, m.tz, m.rand, m.id);
+        const rec = getRecipient(s, m.companyId, m.to);
+        const reason = isSuppressed(s, m.companyId, m.to)
+          ? "suppressed"
+          : capMs > 0 && rec?.lastCampaignAt !== undefined && rec.lastCampaignMsg !== m.id && now - rec.lastCampaignAt < capMs
+            ? "frequency_cap"
+            : undefined;
+        if (reason) {
+          s.db("messages").putSync(m.id, { ...m, status: "skipped", reason });
+          counters.move(m.campaignId, "pending", "skipped");
+          counters.add(m.campaignId, `skip:${reason}`, 1);
+          result.skipped++;
+          continue;
+        }
+        const from = pickSender(numbers, m.to);
+        const queued: Message = { ...m, status: "queued", from, queuedAt: now };
+        s.db("messages").putSync(m.id, queued);
+        // Reserve the recipient now, so a second campaign in this same minute sees the cap.
+        s.db("recipients").putSync([m.companyId, m.to], { ...rec, lastCampaignAt: now, lastCampaignMsg: m.id });
+        counters.move(m.campaignId, "pending", "queued");
+        const job: SendJob = { messageId: m.id, companyId: m.companyId, accountId, to: m.to, from, body: m.body, tz: m.tz };
+        deps.queue.enqueueSync({ name: SEND_JOB, data: job, runAt: now + Math.floor((result.queued * spreadMs) / quota), key: `send:${m.id}` });
+        result.queued++;
+      }
+      counters.flushSync();
+    });
+  }
+  return result;
+}
+
+/**
+ * Chooses up to `quota` pending message ids: an equal share per campaign (water-filling: what one campaign
+ * cannot use goes to the others), each share sampled at random from the zones inside the sending window,
+ * proportionally to how many each zone holds.
+ */
+function pickFairly(
+  deps: Deps,
+  campaigns: Array<{ campaignId: string }>,
+  quota: number,
+  now: number,
+  window: { start: string; end: string },
+  companyTz: string,
+): string[] {
+  const s = deps.storage;
+  const open = campaigns
+    .map(({ campaignId }) => {
+      const zones = pendingZones(s, campaignId).filter((z) => isInsideWindow(window, z.tz || companyTz, now));
+      return { campaignId, zones, avail: zones.reduce((n, z) => n + z.n, 0) };
+    })
+    .filter((c) => c.avail > 0)
+    .sort((a, b) => a.avail - b.avail);
+  const picked: string[] = [];
+  let remaining = quota;
+  open.forEach((c, i) => {
+    const share = Math.min(c.avail, Math.ceil(remaining / (open.length - i)));
+    const got = takeFromZones(s, c.campaignId, c.zones, c.avail, share);
+    picked.push(...got);
+    remaining -= got.length;
+  });
+  return shuffle(picked);
+}
+
+/** Takes `want` ids from a campaign's zones, each zone giving its proportional part. */
+function takeFromZones(s: Deps["storage"], campaignId: string, zones: Array<{ tz: string; n: number }>, avail: number, want: number): string[] {
+  const out: string[] = [];
+  let left = want;
+  zones.forEach((z, i) => {
+    const part = i === zones.length - 1 ? left : Math.min(left, Math.round((want * z.n) / avail));
+    if (part <= 0) return;
+    for (const g of samplePending(s, campaignId, z.tz, part)) out.push(g.id);
+    left = want - out.length;
+  });
+  return out;
+}
+
+function shuffle<T>(a: T[]): T[] {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}

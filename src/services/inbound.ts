@@ -1,0 +1,69 @@
+import type { Deps } from "../deps.ts";
+import type { InboundSms } from "../drivers/driver.ts";
+import { HELP_WORDS, normalizeWord, STANDARD_STOP_WORDS, START_WORDS } from "../domain/compliance-settings.ts";
+import { countSegments } from "../domain/segments.ts";
+import type { Account } from "../storage/accounts.ts";
+import { newId } from "../storage/ids.ts";
+import { insertInboundSync, type InboundMessage } from "../storage/inbound.ts";
+import { getRecipient, insertMessageSync, type Message } from "../storage/messages.ts";
+import { isSuppressed, putSuppressionSync, removeSuppressionSync } from "../storage/suppressions.ts";
+import { getComplianceSettings } from "./compliance.ts";
+import { emitEventSync } from "./events.ts";
+import { findKeyword } from "./keywords.ts";
+import { SEND_JOB, type SendJob } from "./sending.ts";
+
+export const STOP_CONFIRMATION = "You are unsubscribed and will receive no more messages. Reply START to resubscribe.";
+export const START_CONFIRMATION = "You are subscribed again. Reply STOP to unsubscribe.";
+
+/**
+ * Stores replies and acts on them, in one transaction per batch: ties each to the last outbound message
+ * sent to that number, then STOP-words suppress and confirm once, START/UNSTOP lift and confirm, HELP
+ * answers with the help text, a keyword sends its auto-reply (never to a suppressed number).
+ * Safe to run twice: a reply whose provider id is already stored is ignored.
+ */
+export async function receiveInbound(deps: Deps, account: Account, replies: InboundSms[]): Promise<void> {
+  const s = deps.storage;
+  const companyId = account.companyId;
+  const settings = getComplianceSettings(s, companyId);
+  const stopWords = new Set([...STANDARD_STOP_WORDS, ...settings.stopWords.map(normalizeWord)]);
+  await s.env.transaction(() => {
+    for (const r of replies) {
+      if (s.db("inboundProviderIds").get([account.id, r.providerId])) continue;
+      const word = normalizeWord(r.body);
+      const keyword = findKeyword(s, companyId, word);
+      const intent: InboundMessage["intent"] = stopWords.has(word) ? "stop" : START_WORDS.includes(word) ? "start" : HELP_WORDS.includes(word) ? "help" : keyword ? "keyword" : "message";
+      const rec: InboundMessage = {
+        v: 1, id: newId(), companyId, accountId: account.id, providerId: r.providerId, from: r.from, to: r.to, body: r.body,
+        receivedAt: r.at ?? deps.clock.now(), replyTo: getRecipient(s, companyId, r.from)?.lastOutboundMsg, intent,
+      };
+      insertInboundSync(s, rec);
+      emitEventSync(deps, companyId, "inbound.received", { id: rec.id, from: rec.from, to: rec.to, body: rec.body, replyTo: rec.replyTo, receivedAt: new Date(rec.receivedAt).toISOString() });
+      const suppressed = isSuppressed(s, companyId, r.from);
+      if (intent === "stop" && !suppressed) {
+        putSuppressionSync(s, companyId, r.from, { reason: "stop_word", at: deps.clock.now() });
+        emitEventSync(deps, companyId, "contact.opted_out", { phone: r.from, reason: "stop_word", at: new Date(deps.clock.now()).toISOString() });
+        queueReplySync(deps, account, rec, STOP_CONFIRMATION, "stop_confirm");
+      } else if (intent === "start" && suppressed) {
+        removeSuppressionSync(s, companyId, r.from);
+        queueReplySync(deps, account, rec, START_CONFIRMATION, "start_confirm");
+      } else if (intent === "help") {
+        queueReplySync(deps, account, rec, settings.helpText, "help");
+      } else if (intent === "keyword" && keyword && !suppressed) {
+        queueReplySync(deps, account, rec, keyword.reply, "auto_reply");
+      }
+    }
+  });
+}
+
+/** Creates a reply message (exempt from quiet hours and the frequency cap) and queues its send now. */
+function queueReplySync(deps: Deps, account: Account, to: InboundMessage, body: string, kind: NonNullable<Message["kind"]>): void {
+  const seg = countSegments(body);
+  const now = deps.clock.now();
+  const m: Message = {
+    v: 1, id: newId(), companyId: account.companyId, accountId: account.id, to: to.from, from: to.to, body,
+    segments: seg.segments, encoding: seg.encoding, status: "queued", tz: "", rand: 0, createdAt: now, queuedAt: now, kind,
+  };
+  insertMessageSync(deps.storage, m);
+  const job: SendJob = { messageId: m.id, companyId: m.companyId, accountId: m.accountId, to: m.to, from: m.from!, body, tz: "" };
+  deps.queue.enqueueSync({ name: SEND_JOB, data: job, key: `send:${m.id}` });
+}

@@ -1,0 +1,49 @@
+import type { Deps } from "../deps.ts";
+import type { StatusUpdate } from "../drivers/driver.ts";
+import { canAdvance } from "../domain/message.ts";
+import { CounterBatch } from "../storage/campaigns.ts";
+import { getMessage, messageIdByProviderId, type Message } from "../storage/messages.ts";
+import { putSuppressionSync } from "../storage/suppressions.ts";
+import { emitEventSync } from "./events.ts";
+
+/**
+ * Applies delivery reports of one account in one transaction: provider id → message, forward-only
+ * status moves (duplicates and out-of-order reports change nothing), campaign counters in the same
+ * transaction, carrier opt-outs suppress the number. Returns the reports whose message is not known yet
+ * (a report can overtake our own write of the provider id) so the caller can retry them later.
+ */
+export async function applyStatusUpdates(deps: Deps, accountId: string, updates: StatusUpdate[]): Promise<StatusUpdate[]> {
+  const s = deps.storage;
+  const unknown: StatusUpdate[] = [];
+  await s.env.transaction(() => {
+    const counters = new CounterBatch(s);
+    for (const u of updates) {
+      const id = messageIdByProviderId(s, accountId, u.providerId);
+      const m = id ? getMessage(s, id) : undefined;
+      if (!m) {
+        unknown.push(u);
+        continue;
+      }
+      applyOne(deps, counters, m, u);
+    }
+    counters.flushSync();
+  });
+  return unknown;
+}
+
+/** Moves one message forward for one report. Call inside a write transaction. */
+export function applyOne(deps: Deps, counters: CounterBatch, m: Message, u: StatusUpdate): void {
+  const s = deps.storage;
+  if (u.optOut) putSuppressionSync(s, m.companyId, m.to, { reason: "carrier_opt_out", at: deps.clock.now() });
+  if (!canAdvance(m.status, u.status)) return;
+  const next: Message = { ...m, status: u.status, providerId: m.providerId ?? u.providerId };
+  if (u.errorCode) next.errorCode = u.errorCode;
+  if (u.errorMessage) next.error = u.errorMessage;
+  if (next.sentAt === undefined && u.status !== "queued") next.sentAt = u.at ?? deps.clock.now();
+  s.db("messages").putSync(m.id, next);
+  if (!m.providerId) s.db("providerIds").putSync([m.accountId, u.providerId], m.id);
+  counters.move(m.campaignId, m.status, next.status);
+  emitEventSync(deps, m.companyId, "message.status", {
+    id: m.id, campaignId: m.campaignId, to: m.to, from: m.from, status: next.status, providerId: next.providerId, errorCode: next.errorCode,
+  });
+}

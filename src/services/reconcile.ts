@@ -1,0 +1,48 @@
+import type { Deps } from "../deps.ts";
+import { getAccountById } from "../storage/accounts.ts";
+import { CounterBatch } from "../storage/campaigns.ts";
+import { getMessage } from "../storage/messages.ts";
+import { RetryLaterError } from "../queue/types.ts";
+import { toDriverAccount } from "./account-config.ts";
+import { applyOne } from "./receipts.ts";
+
+/** Job that settles a message whose send outcome is unknown. */
+export const RECONCILE_JOB = "message.reconcile";
+
+/** How long an unknown message may wait for a delivery report when the provider has no lookup. */
+const GIVE_UP_MS = 24 * 3600_000;
+
+/**
+ * Settles an `unknown` message: asks the provider what it did with messages to that number since we
+ * queued it. Found → its status (and provider id) applies. Provably not there → back to `queued` and
+ * sent again (the provider never had it). No lookup → wait for a delivery report, then fail after a day.
+ * Safe to run twice: it acts only on `unknown`.
+ * @throws RetryLaterError while the outcome is still open.
+ */
+export async function reconcileMessage(deps: Deps, messageId: string, requeue: (messageId: string) => Promise<void>): Promise<void> {
+  const s = deps.storage;
+  const m = getMessage(s, messageId);
+  if (!m || m.status !== "unknown") return;
+  const account = getAccountById(s, m.accountId);
+  const driver = account && deps.drivers.get(account.driver);
+  const now = deps.clock.now();
+  if (!account || !driver?.lookup) {
+    if (now - (m.queuedAt ?? m.createdAt) < GIVE_UP_MS) throw new RetryLaterError("waiting for a delivery report", 15 * 60_000);
+    return settleUnknown(deps, messageId, { status: "failed", errorMessage: "send outcome unknown and no delivery report arrived" });
+  }
+  const found = await driver.lookup(toDriverAccount(deps, account), { to: m.to, since: m.queuedAt }, AbortSignal.timeout(15_000));
+  const match = found.find((f) => f.to === m.to && (f.body === undefined || f.body === m.body));
+  if (match) return settleUnknown(deps, messageId, match);
+  await requeue(messageId);
+}
+
+async function settleUnknown(deps: Deps, messageId: string, u: { providerId?: string; status: "queued" | "sent" | "delivered" | "undelivered" | "failed"; errorCode?: string; errorMessage?: string }): Promise<void> {
+  const s = deps.storage;
+  await s.env.transaction(() => {
+    const m = getMessage(s, messageId);
+    if (!m || m.status !== "unknown") return;
+    const counters = new CounterBatch(s);
+    applyOne(deps, counters, m, { type: "status", providerId: u.providerId ?? m.providerId ?? `unknown:${m.id}`, status: u.status === "queued" ? "sent" : u.status, errorCode: u.errorCode, errorMessage: u.errorMessage });
+    counters.flushSync();
+  });
+}

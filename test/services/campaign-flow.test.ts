@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { campaignView, changeCampaignStatus, createCampaign } from "../../src/services/campaigns.ts";
+import { getCampaign } from "../../src/storage/campaigns.ts";
+import { queryMessages } from "../../src/services/message-view.ts";
+import { settle } from "../helpers/settle.ts";
+import { makeAccount, makeCompany, makeList, makeSystem, phones, type TestSystem } from "../helpers/system.ts";
+
+let sys: TestSystem;
+afterEach(async () => sys && (await sys.destroy()));
+
+async function setup(n: number, accountOpts = {}) {
+  sys = makeSystem();
+  const auth = await makeCompany(sys);
+  const account = await makeAccount(sys, auth, accountOpts);
+  const list = await makeList(sys, auth, phones(n).map((phone, i) => ({ phone, fields: { first_name: `Ann${i}` } })));
+  return { auth, account, list };
+}
+
+const view = (auth: { company: { id: string } }, id: string) => campaignView(sys.deps, getCampaign(sys.deps.storage, auth.company.id, id)!);
+
+describe("a campaign from creation to completion", () => {
+  test("generates one message per contact, pauses, then sends and completes with exact counters", async () => {
+    const { auth, account, list } = await setup(100, { numbers: ["+12025550100", "+12025550101"] });
+    const c = await createCampaign(sys.deps, auth, { name: "Hello", accountId: account.id, listIds: [list.id], body: "Hi {{first_name}}, {{missing}}!" });
+    expect(c.status).toBe("pending");
+    await settle(sys);
+    expect(view(auth, c.id).status).toBe("paused");
+    expect(view(auth, c.id).counts).toMatchObject({ total: 100, pending: 100 });
+    expect(view(auth, c.id).missingFields).toBe(100);
+
+    await changeCampaignStatus(sys.deps, auth, c.id, "start");
+    const [r] = await sys.tick();
+    expect(r!.quota).toBe(108); // 2 long codes × 1 mps × 60 × 0.9
+    expect(r!.queued).toBe(100);
+    sys.clock.advance(60_000);
+    await settle(sys);
+    expect(view(auth, c.id).counts).toMatchObject({ total: 100, pending: 0, queued: 0, delivered: 100 });
+    await sys.tick();
+    expect(view(auth, c.id).status).toBe("completed");
+
+    const page = queryMessages(sys.deps.storage, auth.company.id, { campaignId: c.id, limit: 5 });
+    expect(page.items).toHaveLength(5);
+    for (const m of page.items) {
+      expect(m.body).toMatch(/^Hi Ann\d+, !$/);
+      expect(["+12025550100", "+12025550101"]).toContain(m.from);
+      expect(m.status).toBe("delivered");
+      expect(m.sentAt).toBeDefined();
+      expect(m.providerId).toMatch(/^SB/);
+    }
+  });
+
+  test("a contact on two lists gets one message", async () => {
+    const { auth, account, list } = await setup(10);
+    const list2 = await makeList(sys, auth, phones(15).map((phone) => ({ phone })), "Second");
+    const c = await createCampaign(sys.deps, auth, { name: "Two lists", accountId: account.id, listIds: [list.id, list2.id], body: "Hello" });
+    await settle(sys);
+    expect(view(auth, c.id).counts.total).toBe(15);
+  });
+});
+
+describe("pacing", () => {
+  test("a 6,000/min account gets its jobs due evenly over the minute, none early", async () => {
+    const { auth, account, list } = await setup(7000, { numbers: ["+12025550100"], mps: 6000 / 54 });
+    const c = await createCampaign(sys.deps, auth, { name: "Paced", accountId: account.id, listIds: [list.id], body: "Hi" });
+    await settle(sys);
+    await changeCampaignStatus(sys.deps, auth, c.id, "start");
+    const t0 = sys.clock.now();
+    const [r] = await sys.tick();
+    expect(r!.quota).toBe(6000);
+    expect(r!.queued).toBe(6000);
+    const sends = () => sys.deps.queue.stats().find((q) => q.name === "sends")!;
+    expect(sends().depth).toBe(1); // only job 0 is due at the tick
+    for (let sec = 10; sec <= 60; sec += 10) {
+      sys.clock.set(t0 + sec * 1000);
+      await sys.deps.queue.promoteDue();
+      const due = 6000 - sends().delayed;
+      // job i is due at i × 10 ms: after s seconds, exactly s × 100 + 1 jobs (0..s×100) are due, none more.
+      expect(due).toBe(Math.min(6000, sec * 100 + 1));
+    }
+    expect(view(auth, c.id).counts.pending).toBe(1000);
+  });
+});
