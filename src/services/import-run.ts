@@ -5,7 +5,7 @@ import { getImport, putImportSync, type ImportFormat, type ImportRecord } from "
 import { FileFormatError } from "../workers/csv-format.ts";
 import { nextLineStart, readRange } from "../workers/chunk-reader.ts";
 import type { ChunkResult, ChunkTask } from "../workers/import-chunk.ts";
-import { commitChunkSync } from "./import-commit.ts";
+import { commitChunk } from "./import-commit.ts";
 import { planFormat } from "./import-format.ts";
 
 type RunDeps = Pick<Deps, "storage" | "pool" | "clock" | "log" | "config">;
@@ -66,7 +66,7 @@ async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportForm
   while (rec.checkpoint.offset < fileSize) {
     if (sequential) {
       const r = await run({ ...base, start: rec.checkpoint.offset, end: rec.checkpoint.offset + chunkBytes, sequential: true });
-      rec = commitChunkSync(deps.storage, rec, r, isSuppressed, true);
+      rec = await commitChunk(deps.storage, rec, r, isSuppressed, true);
       onProgress?.(rec);
       continue;
     }
@@ -82,7 +82,7 @@ async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportForm
       sequential = true;
       continue;
     }
-    rec = commitChunkSync(deps.storage, rec, r, isSuppressed, false);
+    rec = await commitChunk(deps.storage, rec, r, isSuppressed, false);
     onProgress?.(rec);
   }
   return rec;

@@ -74,10 +74,7 @@ export function deleteListBatch(s: Storage, companyId: string, listId: string, b
     }
     const contacts = s.db("contacts");
     const keys = [...contacts.getKeys({ start: [companyId, listId], end: [companyId, listId, "\uffff"], limit: batch })];
-    for (const key of keys) {
-      contacts.removeSync(key);
-      s.db("contactLists").removeSync([companyId, (key as string[])[2]!, listId]);
-    }
+    for (const key of keys) contacts.removeSync(key);
     if (keys.length < batch) {
       s.db("lists").removeSync([companyId, listId]);
       done = true;

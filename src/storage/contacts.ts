@@ -49,9 +49,15 @@ export function listContacts(s: Storage, companyId: string, listId: string, limi
   return { items };
 }
 
-/** Ids of the company's lists that hold `phone`. */
+/**
+ * Ids of the company's lists that hold `phone`: one read per list of the company (lists are few; a per-phone
+ * index would cost every imported row a second write).
+ */
 export function listsOfPhone(s: Storage, companyId: string, phone: string): string[] {
+  const contacts = s.db("contacts");
   const ids: string[] = [];
-  for (const key of s.db("contactLists").getKeys({ start: [companyId, phone], end: [companyId, phone, "\uffff"] })) ids.push((key as string[])[2]!);
+  for (const { value } of s.db("lists").getRange({ start: [companyId], end: [companyId, "\uffff"] })) {
+    if (!value.deleting && contacts.doesExist([companyId, value.id, phone])) ids.push(value.id);
+  }
   return ids;
 }

@@ -16,8 +16,9 @@ const MISSING = 0 as const;
  * two-generation approximation of LRU (cheap on hits, bounded in size); misses are cached too.
  */
 export class GeoLookup {
-  private young = new Map<string, GeoNode | typeof MISSING>();
-  private old = new Map<string, GeoNode | typeof MISSING>();
+  // Keyed by the prefix as a number plus its length (no string per step): digits * 16 + length.
+  private young = new Map<number, GeoNode | typeof MISSING>();
+  private old = new Map<number, GeoNode | typeof MISSING>();
   /** Reads of `readNode` so far (for tests and stats). */
   reads = 0;
 
@@ -30,8 +31,10 @@ export class GeoLookup {
   lookup(phone: string): GeoAnswer | undefined {
     const digits = phone.charCodeAt(0) === 43 ? phone.slice(1) : phone;
     let best: GeoNode | undefined;
-    for (let i = 1; i <= digits.length; i++) {
-      const node = this.node(digits.slice(0, i));
+    let value = 0;
+    for (let i = 1; i <= digits.length && i <= 12; i++) {
+      value = value * 10 + (digits.charCodeAt(i - 1) - 48);
+      const node = this.node(value * 16 + i, digits, i);
       if (node === MISSING) break;
       best = node;
       if (node[0] === 0) break;
@@ -39,19 +42,19 @@ export class GeoLookup {
     return best && { region: best[1], city: best[2], timezone: best[3], carrier: best[4] };
   }
 
-  private node(prefix: string): GeoNode | typeof MISSING {
-    let n = this.young.get(prefix);
+  private node(key: number, digits: string, length: number): GeoNode | typeof MISSING {
+    let n = this.young.get(key);
     if (n !== undefined) return n;
-    n = this.old.get(prefix);
+    n = this.old.get(key);
     if (n === undefined) {
       this.reads++;
-      n = this.readNode(prefix) ?? MISSING;
+      n = this.readNode(digits.slice(0, length)) ?? MISSING;
     }
     if (this.young.size >= this.cacheSize / 2) {
       this.old = this.young;
       this.young = new Map();
     }
-    this.young.set(prefix, n);
+    this.young.set(key, n);
     return n;
   }
 }
