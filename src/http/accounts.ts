@@ -18,7 +18,7 @@ const AccountPatch = t.Object({
   config: t.Optional(Config),
   perMinuteCap: t.Optional(t.Union([Cap, t.Null()])),
   paused: t.Optional(t.Boolean()),
-});
+}, { minProperties: 1 }); // also refuses a JSON array or string, which Elysia would otherwise coerce to {}
 const NumberInput = t.Object({
   number: t.String({ minLength: 1, maxLength: 40, description: "E.164, or 3–8 digits for a short code" }),
   type: t.Union([t.Literal("long_code"), t.Literal("toll_free"), t.Literal("short_code")]),
@@ -30,11 +30,11 @@ export function accountRoutes(deps: Deps) {
   const view = (a: Parameters<typeof accountView>[1]) => accountView(deps, a);
   return new Elysia({ prefix: "/api/v1/accounts", detail: { tags: ["accounts"] } })
     .resolve(authenticate(deps))
-    .post("/", async ({ auth, body, set }) => {
+    .post("", async ({ auth, body, set }) => {
       set.status = 201;
       return view(await createAccount(deps, auth.company.id, body));
     }, { body: AccountInput, detail: { summary: "Connect a provider account (driver defaults to sandbox)" } })
-    .get("/", ({ auth }) => ({ items: listAccounts(deps.storage, auth.company.id).map(view) }), { detail: { summary: "The company's accounts" } })
+    .get("", ({ auth }) => ({ items: listAccounts(deps.storage, auth.company.id).map(view) }), { detail: { summary: "The company's accounts" } })
     .get("/:id", ({ auth, params }) => view(mustGetAccount(deps.storage, auth.company.id, params.id)), {
       detail: { summary: "One account with its numbers, quotaPerMinute and webhookUrl" },
     })

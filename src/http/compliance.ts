@@ -11,7 +11,7 @@ const CompliancePatch = t.Object({
   stopWords: t.Optional(t.Array(t.String({ minLength: 1, maxLength: 50 }), { maxItems: 200, description: "Added to STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT" })),
   helpText: t.Optional(t.String({ minLength: 1, maxLength: 1600 })),
   timezone: t.Optional(t.String({ minLength: 1, maxLength: 64, description: "IANA zone, used when a recipient's own is unknown" })),
-});
+}, { minProperties: 1 }); // also refuses a JSON array or string, which Elysia would otherwise coerce to {}
 
 /** `GET|PUT /api/v1/settings/compliance`. PUT takes any subset of the fields; the rest keep their value. */
 export function complianceRoutes(deps: Deps) {

@@ -15,11 +15,11 @@ const view = (k: Keyword) => ({ id: k.id, keyword: k.keyword, reply: k.reply, cr
 export function keywordRoutes(deps: Deps) {
   return new Elysia({ prefix: "/api/v1/keywords", detail: { tags: ["compliance"] } })
     .resolve(authenticate(deps))
-    .post("/", async ({ auth, body, set }) => {
+    .post("", async ({ auth, body, set }) => {
       set.status = 201;
       return view(await createKeyword(deps, auth.company.id, body));
     }, { body: KeywordInput, detail: { summary: "Add a reply keyword" } })
-    .get("/", ({ auth }) => ({ items: listKeywords(deps.storage, auth.company.id).map(view) }), { detail: { summary: "The company's keywords" } })
+    .get("", ({ auth }) => ({ items: listKeywords(deps.storage, auth.company.id).map(view) }), { detail: { summary: "The company's keywords" } })
     .delete("/:id", async ({ auth, params }) => {
       await deleteKeyword(deps, auth.company.id, params.id);
       return { ok: true };

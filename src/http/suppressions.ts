@@ -10,7 +10,7 @@ const view = (s: SuppressionEntry) => ({ phone: s.phone, reason: s.reason, at: n
 export function suppressionRoutes(deps: Deps) {
   return new Elysia({ prefix: "/api/v1/suppressions", detail: { tags: ["compliance"] } })
     .resolve(authenticate(deps))
-    .get("/", ({ auth, query }) => {
+    .get("", ({ auth, query }) => {
       const page = listSuppressions(deps.storage, auth.company.id, { prefix: phonePrefix(query.phone), limit: query.limit, cursor: query.cursor });
       return { items: page.items.map(view), ...(page.next ? { next: page.next } : {}) };
     }, {
@@ -21,7 +21,7 @@ export function suppressionRoutes(deps: Deps) {
       }),
       detail: { summary: "Suppressed numbers in phone order" },
     })
-    .post("/", async ({ auth, body, set }) => {
+    .post("", async ({ auth, body, set }) => {
       const { created, ...s } = await addSuppression(deps, auth.company.id, body);
       set.status = created ? 201 : 200;
       return view(s);

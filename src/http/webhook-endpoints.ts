@@ -13,7 +13,7 @@ const view = (e: WebhookEndpoint) => ({ id: e.id, url: e.url, events: e.events, 
 export function webhookEndpointRoutes(deps: Deps) {
   return new Elysia({ prefix: "/api/v1/webhook-endpoints", detail: { tags: ["webhooks"] } })
     .resolve(authenticate(deps))
-    .post("/", async ({ auth, body, set }) => {
+    .post("", async ({ auth, body, set }) => {
       set.status = 201;
       return view(await createEndpoint(deps, auth.company.id, body));
     }, {
@@ -24,7 +24,7 @@ export function webhookEndpointRoutes(deps: Deps) {
       }),
       detail: { summary: "Register an endpoint for events" },
     })
-    .get("/", ({ auth }) => ({ items: listEndpoints(deps.storage, auth.company.id).map(view) }), { detail: { summary: "The company's endpoints" } })
+    .get("", ({ auth }) => ({ items: listEndpoints(deps.storage, auth.company.id).map(view) }), { detail: { summary: "The company's endpoints" } })
     .delete("/:id", async ({ auth, params }) => {
       await deleteEndpoint(deps, auth.company.id, params.id);
       return { ok: true };

@@ -9,7 +9,7 @@ import { isShortCode, toE164 } from "../domain/e164.ts";
 import { quotaPerMinute, type NumberType } from "../domain/quota.ts";
 import type { SmsDriver } from "../drivers/driver.ts";
 import {
-  findNumberOwner, getAccount, listNumbers, putAccountSync, putNumberSync, removeAccountSync, removeNumberSync,
+  findActiveCampaignOf, findNumberOwner, getAccount, listNumbers, putAccountSync, putNumberSync, removeAccountSync, removeNumberSync,
   type Account, type PhoneNumber,
 } from "../storage/accounts.ts";
 import type { Storage } from "../storage/db.ts";
@@ -85,13 +85,16 @@ export async function updateAccount(deps: AccountDeps, companyId: string, id: st
 }
 
 /**
- * Deletes an account with its numbers.
- * TODO(campaigns): refuse with 409 `account_in_use` while a campaign that is not completed/canceled uses it.
- * @throws DomainError not_found.
+ * Deletes an account with its numbers, unless a campaign that is not completed or canceled uses it.
+ * @throws DomainError not_found, conflict (account_in_use).
  */
 export async function deleteAccount(deps: AccountDeps, companyId: string, id: string): Promise<void> {
-  mustGetAccount(deps.storage, companyId, id);
-  await deps.storage.env.transaction(() => removeAccountSync(deps.storage, companyId, id));
+  deps.storage.env.transactionSync(() => {
+    mustGetAccount(deps.storage, companyId, id);
+    const campaignId = findActiveCampaignOf(deps.storage, companyId, id);
+    if (campaignId) throw new DomainError("conflict", "account_in_use", `campaign ${campaignId} uses this account; cancel it or let it complete first`);
+    removeAccountSync(deps.storage, companyId, id);
+  });
 }
 
 /**

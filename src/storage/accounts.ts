@@ -1,4 +1,5 @@
 import type { NumberType } from "../domain/quota.ts";
+import type { Campaign } from "./campaigns.ts";
 import type { Storage } from "./db.ts";
 
 /**
@@ -66,6 +67,15 @@ export function findNumberOwner(s: Storage, companyId: string, number: string): 
   for (const key of s.db("numbers").getKeys({ start: [companyId], end: [companyId, "\uffff"] })) {
     const [, accountId, n] = key as [string, string, string];
     if (n === number) return accountId;
+  }
+  return undefined;
+}
+
+/** The id of a campaign of this company that uses the account and is not finished (completed or canceled), if any. */
+export function findActiveCampaignOf(s: Storage, companyId: string, accountId: string): string | undefined {
+  for (const { value } of s.db("campaigns").getRange({ start: [companyId], end: [companyId, "\uffff"] })) {
+    const c = value as Campaign;
+    if (c.accountId === accountId && c.status !== "completed" && c.status !== "canceled") return c.id;
   }
   return undefined;
 }
