@@ -47,12 +47,25 @@ export function mergeConfig(
   return next;
 }
 
+/**
+ * Decrypted secret fields per account, keyed by the sealed values themselves: every seal uses a fresh IV, so any
+ * change of a secret changes the key and the stale entry is simply replaced. Saves an AES-GCM open per send.
+ */
+const opened = new Map<string, { sealed: string; values: Record<string, unknown> }>();
+
 /** The full config in clear. Only for handing to a driver: never return or log it. */
 export function openConfig(deps: ConfigDeps, accountId: string, stored: StoredConfig): Record<string, unknown> {
-  const box = secretBoxFor(deps.config);
-  const out: Record<string, unknown> = { ...stored.config };
-  for (const [name, sealed] of Object.entries(stored.secrets)) out[name] = JSON.parse(box.open(sealed, aad(accountId, name)));
-  return out;
+  const sealed = Object.entries(stored.secrets).map(([k, v]) => `${k}=${v}`).join("&");
+  let hit = opened.get(accountId);
+  if (!hit || hit.sealed !== sealed) {
+    const box = secretBoxFor(deps.config);
+    const values: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(stored.secrets)) values[name] = JSON.parse(box.open(value, aad(accountId, name)));
+    hit = { sealed, values };
+    if (opened.size > 10_000) opened.clear();
+    opened.set(accountId, hit);
+  }
+  return { ...stored.config, ...hit.values };
 }
 
 /** Where the provider posts this account's delivery reports and inbound messages: BASE_URL/webhooks/:driver/:accountId. */
