@@ -1,0 +1,68 @@
+/**
+ * Real LMDB with the geo table built (once per test process, then copied per test), a real worker pool,
+ * and helpers to run an import of a file end to end through the services.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type Piscina from "piscina";
+import { FakeClock } from "../../src/clock.ts";
+import { createLogger } from "../../src/log.ts";
+import { buildGeoTable } from "../../src/services/geo-table.ts";
+import { runImport } from "../../src/services/import-run.ts";
+import { createImport, type ImportOptions } from "../../src/services/imports.ts";
+import { createList } from "../../src/services/lists.ts";
+import { openStorage, type Storage } from "../../src/storage/db.ts";
+import type { ImportRecord } from "../../src/storage/imports.ts";
+import { createPool } from "../../src/workers/pool.ts";
+
+let template: string | undefined;
+
+/** A data dir whose LMDB already holds the geo table (built once per process). */
+export function geoDataDir(): string {
+  if (!template) {
+    template = mkdtempSync(join(tmpdir(), "pombo-geo-template-"));
+    const s = openStorage(template);
+    buildGeoTable(s);
+    s.env.close();
+  }
+  const dir = mkdtempSync(join(tmpdir(), "pombo-import-test-"));
+  mkdirSync(join(dir, "db"), { recursive: true });
+  copyFileSync(join(template, "db", "data.mdb"), join(dir, "db", "data.mdb"));
+  return dir;
+}
+
+export interface ImportEnv {
+  dir: string;
+  storage: Storage;
+  deps: any;
+  /** Creates a list and imports `path` into it; returns the finished record. */
+  importFile(path: string, opts?: ImportOptions, companyId?: string): Promise<ImportRecord & { listId: string }>;
+  close(): Promise<void>;
+}
+
+/** Opens a fresh import environment on a shared pool. */
+export function makeImportEnv(pool: Piscina, opts: { workerThreads?: number } = {}): ImportEnv {
+  const dir = geoDataDir();
+  const storage = openStorage(dir);
+  const deps = { storage, pool, clock: new FakeClock(), log: createLogger("silent"), config: { dataDir: dir, workerThreads: opts.workerThreads ?? 2 } };
+  return {
+    dir,
+    storage,
+    deps,
+    async importFile(path, o = {}, companyId = "co1") {
+      const list = createList(deps, companyId, "test");
+      const rec = createImport(deps as never, companyId, list.id, { path, bytes: statSync(path).size, ownsFile: false }, o, false);
+      return (await runImport(deps as never, companyId, rec.id))! as ImportRecord & { listId: string };
+    },
+    async close() {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The shared worker pool for a test file (two threads, kept alive). */
+export function testPool(): Piscina {
+  return createPool({ workerThreads: 2 });
+}
