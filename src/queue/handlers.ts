@@ -1,6 +1,8 @@
 import type { Deps } from "../deps.ts";
 import { cancelPendingBatch, CANCEL_JOB, GENERATE_JOB } from "../services/campaigns.ts";
+import { DELIVER_JOB } from "../services/events.ts";
 import { generateNextBatch } from "../services/generation.ts";
+import { deliverWebhook } from "../services/outgoing-webhooks.ts";
 import { reconcileMessage, RECONCILE_JOB } from "../services/reconcile.ts";
 import { requeueUnknown, SEND_JOB, sendMessage, type SendJob } from "../services/sending.ts";
 import type { Throttle } from "../services/throttle.ts";
@@ -16,4 +18,5 @@ export function registerHandlers(runner: Runner, deps: Deps, throttle: Throttle)
   runner.register(RECONCILE_JOB, (job) => reconcileMessage(deps, (job.data as { messageId: string }).messageId, (id) => requeueUnknown(deps, id)), { queue: "sends" });
   runner.register(GENERATE_JOB, (job) => generateNextBatch(deps, (job.data as CampaignRef).companyId, (job.data as CampaignRef).campaignId), { queue: "campaigns" });
   runner.register(CANCEL_JOB, (job) => cancelPendingBatch(deps, (job.data as CampaignRef).companyId, (job.data as CampaignRef).campaignId), { queue: "campaigns" });
+  runner.register(DELIVER_JOB, (job) => deliverWebhook(deps, job), { queue: "outgoing" });
 }
