@@ -13,6 +13,7 @@ import { sandboxRoutes } from "./http/sandbox.ts";
 import { sessionRoutes } from "./http/session.ts";
 import { suppressionRoutes } from "./http/suppressions.ts";
 import { tokenRoutes } from "./http/tokens.ts";
+import { uiRoutes } from "./http/ui.ts";
 import { webhookEndpointRoutes } from "./http/webhook-endpoints.ts";
 import { webhookRoutes } from "./http/webhooks.ts";
 
@@ -43,7 +44,8 @@ export function buildApp(deps: Deps) {
     .use(campaignRoutes(deps))
     .use(messageRoutes(deps))
     .use(sandboxRoutes(deps))
-    .use(webhookRoutes(deps));
+    .use(webhookRoutes(deps))
+    .use(uiRoutes(deps));
 }
 
 export type App = ReturnType<typeof buildApp>;
