@@ -32,6 +32,21 @@ export interface Job<D = unknown> {
   createdAt: number;
   key?: string;
   lastError?: string;
+  /** When the job was dead-lettered (epoch ms); set only on dead letters. */
+  deadAt?: number;
+  /** Where the job is now; filled in by `JobQueue.get` and `listDead`, absent on jobs handed to handlers. */
+  state?: JobState;
+}
+
+/** Where a job is: due and waiting, waiting for its runAt, being run, or in the dead letters. */
+export type JobState = "ready" | "delayed" | "running" | "dead";
+
+/** Exponential backoff settings for retries after a thrown error. */
+export interface BackoffOptions {
+  /** Delay before the first retry, before jitter; default 1,000 ms. */
+  baseMs: number;
+  /** Upper bound of any delay; default 1 hour. */
+  maxMs: number;
 }
 
 /** A named queue's scheduling settings. Lower priority numbers run first when slots are scarce. */
@@ -39,6 +54,8 @@ export interface QueueConfig {
   name: string;
   concurrency: number;
   priority: number;
+  /** Retry delays after a thrown error; defaults to `DEFAULT_BACKOFF` (backoff.ts). */
+  backoff?: BackoffOptions;
 }
 
 /** What `GET /api/v1/queues` shows per queue. */
@@ -49,6 +66,14 @@ export interface QueueStats {
   running: number;
   failed: number;
   perMinute: number;
+  /** Jobs completed since the queue was created (durable counter, for /metrics). */
+  completed: number;
+}
+
+/** One page of dead letters, oldest first; pass `next` back as `cursor` for the following page. */
+export interface DeadPage {
+  items: Job[];
+  next?: string;
 }
 
 export type Handler<D = any> = (job: Job<D>) => Promise<void> | void;

@@ -1,0 +1,379 @@
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../log.ts";
+import type { Storage } from "../storage/db.ts";
+import { DEFAULT_BACKOFF } from "./backoff.ts";
+import { CounterDeltas, readCounter } from "./counters.ts";
+import { decideFailure, type FailureOutcome } from "./failure.ts";
+import { fromTuple, parseJobId } from "./job-record.ts";
+import { JobStore, KEY_MAX } from "./job-store.ts";
+import { QueueLeases } from "./leases.ts";
+import { RateWindow } from "./rate-window.ts";
+import type { DeadPage, Job, JobSpec, QueueConfig, QueueStats } from "./types.ts";
+
+export interface JobQueueOptions {
+  storage: Storage;
+  clock: Clock;
+  queues: QueueConfig[];
+  log?: Logger;
+  /** Source of jitter for retry delays; tests pass a fixed one. */
+  random?: () => number;
+}
+
+/** Called after jobs become runnable or a batch of outcomes commits; `runAt` is the earliest new due time. */
+export type WakeListener = (runAt: number) => void;
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+/** Outcomes waiting to commit beyond which the runner stops taking jobs (bounds memory). */
+const MAX_SETTLING = 20_000;
+const PROMOTE_BATCH = 5_000;
+
+/**
+ * Pombo's persistent queue on LMDB: enqueue (durable on resolve), leases, outcomes, dead letters
+ * and stats. Jobs are routed to a named queue by `spec.queue`, else by `route(name, queue)`,
+ * else to `default`. The `Runner` drives it; services only enqueue.
+ */
+export class JobQueue {
+  /** Queues in priority order (lowest number first). */
+  readonly queues: readonly QueueConfig[];
+  private readonly names: string[];
+  private readonly routes = new Map<string, string>();
+  private readonly leases = new Map<string, QueueLeases>();
+  private readonly rates = new Map<string, RateWindow>();
+  private readonly store: JobStore;
+  private readonly listeners = new Set<WakeListener>();
+  private nextSeq: number;
+  private acks: Job[] = [];
+  private failures: Array<{ job: Job; outcome: FailureOutcome }> = [];
+  private flushQueued = false;
+  private settlingTotal = 0;
+  private writesInFlight = 0;
+  private lastWrite: Promise<unknown> = Promise.resolve();
+  private promoting?: Promise<number>;
+
+  /** @throws Error when a queue config is invalid or two queues share a name. */
+  constructor(private readonly opts: JobQueueOptions) {
+    for (const q of opts.queues) {
+      if (!q.name || !(q.concurrency >= 1)) throw new Error(`queue config ${JSON.stringify(q)}: needs a name and concurrency ≥ 1`);
+      if (this.leases.has(q.name)) throw new Error(`queue ${q.name} is configured twice`);
+      this.leases.set(q.name, new QueueLeases());
+      this.rates.set(q.name, new RateWindow());
+    }
+    this.queues = [...opts.queues].sort((a, b) => a.priority - b.priority);
+    this.names = this.queues.map((q) => q.name);
+    this.store = new JobStore(opts.storage);
+    this.nextSeq = Math.max(this.store.readSeq(), this.store.maxStoredSeq(this.names) + 1);
+  }
+
+  /** Sends jobs named `name` to `queue` unless their spec names one. @throws Error for an unknown queue. */
+  route(name: string, queue: string): void {
+    this.config(queue);
+    this.routes.set(name, queue);
+  }
+
+  /** Stores one job; resolves with its id once committed (it then survives kill -9). Rejects on an invalid spec. */
+  async enqueue<D>(spec: JobSpec<D>): Promise<string> {
+    return (await this.enqueueMany([spec]))[0]!;
+  }
+
+  /**
+   * Stores many jobs in one transaction; resolves with their ids (in order) once committed.
+   * A spec whose idempotency key is held by an existing job gets that job's id and adds nothing.
+   * Rejects on an invalid spec, before anything is written.
+   */
+  async enqueueMany(specs: JobSpec[]): Promise<string[]> {
+    if (specs.length === 0) return [];
+    const now = this.opts.clock.now();
+    const jobs = specs.map((s) => this.prepare(s, now));
+    let earliest = Infinity;
+    for (const job of jobs) if (job.runAt < earliest) earliest = job.runAt;
+    return this.write(() => this.insertAll(jobs, now)).then((ids) => {
+      this.wake(earliest);
+      return ids;
+    });
+  }
+
+  /**
+   * Stores one job synchronously, for use inside a caller's `storage.env.transactionSync` so a
+   * record and its job commit together (both or neither). The runner is woken after the commit.
+   * @throws Error on an invalid spec.
+   */
+  enqueueSync<D>(spec: JobSpec<D>): string {
+    const now = this.opts.clock.now();
+    const job = this.prepare(spec, now);
+    const [id] = this.opts.storage.env.transactionSync(() => this.insertAll([job], now));
+    queueMicrotask(() => this.wake(job.runAt));
+    return id!;
+  }
+
+  /** Subscribes to wake-ups (new due work, committed outcomes); returns the unsubscribe function. */
+  onWake(listener: WakeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Leases up to `max` ready jobs of `queue`, oldest first. Leases live in memory until `complete`/`fail`. */
+  lease(queue: string, max: number): Job[] {
+    const leases = this.leases.get(queue)!;
+    const out: Job[] = [];
+    for (let pass = 0; pass < 2 && out.length < max; pass++) {
+      for (const { key, value } of this.store.ready.getRange({ start: [queue, leases.cursor + 1], end: [queue, KEY_MAX] })) {
+        const seq = key[1];
+        leases.cursor = seq;
+        if (leases.leased.has(seq)) continue;
+        leases.leased.add(seq);
+        out.push(fromTuple(seq, value));
+        if (out.length >= max) break;
+      }
+      // Self-healing: if fewer ready jobs were found than the counter says exist, read from the start once.
+      if (out.length >= max || readCounter(this.store.stats, queue, "ready") <= leases.leased.size) break;
+      leases.cursor = -1;
+    }
+    return out;
+  }
+
+  /** Acknowledges a leased job: it is removed (with its idempotency key) in the next batched write. */
+  complete(job: Job): void {
+    this.leases.get(job.queue)!.settling++;
+    this.settlingTotal++;
+    this.acks.push(job);
+    this.scheduleFlush();
+  }
+
+  /** Records a failed attempt of a leased job: retried later or dead-lettered (see failure.ts). */
+  fail(job: Job, error: unknown): void {
+    const backoff = this.config(job.queue).backoff ?? DEFAULT_BACKOFF;
+    const outcome = decideFailure(job, error, this.opts.clock.now(), backoff, this.opts.random ?? Math.random);
+    this.opts.log?.warn(outcome.kind === "dead" ? "job dead-lettered" : "job failed, will retry", {
+      jobId: job.id, job: job.name, queue: job.queue, attempts: outcome.attempts, error: outcome.error,
+    });
+    this.leases.get(job.queue)!.settling++;
+    this.settlingTotal++;
+    this.failures.push({ job, outcome });
+    this.scheduleFlush();
+  }
+
+  /** Jobs of `queue` being run by a handler now. */
+  running(queue: string): number {
+    return this.leases.get(queue)!.running;
+  }
+
+  /** True while so many outcomes wait to commit that no more jobs should be leased. */
+  isBacklogged(): boolean {
+    return this.settlingTotal >= MAX_SETTLING;
+  }
+
+  /** Moves every delayed job due at clock.now() to ready; resolves with how many moved. */
+  promoteDue(): Promise<number> {
+    this.promoting ??= this.promoteLoop().finally(() => (this.promoting = undefined));
+    return this.promoting;
+  }
+
+  /** The earliest runAt among delayed jobs, or undefined when there are none. */
+  nextDueAt(): number | undefined {
+    for (const key of this.store.due.getKeys({ limit: 1 })) return key[0];
+    return undefined;
+  }
+
+  /** Resolves when every write this queue has issued so far (enqueues, outcomes) has committed. */
+  async settled(): Promise<void> {
+    if (this.flushQueued) this.flush();
+    while (this.writesInFlight > 0) await this.lastWrite.catch(() => undefined);
+  }
+
+  /** Per-queue counts, from durable counters and in-memory leases: no scanning. */
+  stats(): QueueStats[] {
+    const now = this.opts.clock.now();
+    return this.queues.map(({ name }) => {
+      const leases = this.leases.get(name)!;
+      const ready = readCounter(this.store.stats, name, "ready");
+      return {
+        name,
+        depth: Math.max(0, ready - leases.leased.size),
+        delayed: readCounter(this.store.stats, name, "delayed"),
+        running: leases.running,
+        failed: readCounter(this.store.stats, name, "dead"),
+        perMinute: this.rates.get(name)!.total(now),
+        completed: readCounter(this.store.stats, name, "completed"),
+      };
+    });
+  }
+
+  /** The job with this id and its state, or undefined once it has completed (or never existed). */
+  get(jobId: string): Job | undefined {
+    const seq = parseJobId(jobId);
+    const found = seq === undefined ? undefined : this.store.find(seq, this.names);
+    if (!found) return undefined;
+    const isRunning = found.state === "ready" && this.leases.get(found.job.queue)?.leased.has(seq!);
+    return { ...found.job, state: isRunning ? "running" : found.state };
+  }
+
+  /** One page of `queue`'s dead letters, oldest first. @throws Error for an unknown queue. */
+  listDead(queue: string, { limit = 50, cursor }: { limit?: number; cursor?: string } = {}): DeadPage {
+    this.config(queue);
+    const after = cursor === undefined ? 0 : (parseJobId(cursor) ?? KEY_MAX) + 1;
+    const items: Job[] = [];
+    for (const { key, value } of this.store.dead.getRange({ start: [queue, after], end: [queue, KEY_MAX], limit: limit + 1 })) {
+      items.push({ ...fromTuple(key[1], value), state: "dead" });
+    }
+    const next = items.length > limit ? items[limit - 1]!.id : undefined;
+    return { items: items.slice(0, limit), next };
+  }
+
+  /** Puts a dead letter back in its queue with attempts reset; resolves false when it is not dead. */
+  async retryDead(jobId: string): Promise<boolean> {
+    const seq = parseJobId(jobId);
+    if (seq === undefined) return false;
+    const now = this.opts.clock.now();
+    const queue = await this.write(() => this.withDeltas((d) => this.store.revive(seq, this.names, now, d)));
+    if (queue === undefined) return false;
+    this.leases.get(queue)!.rewind(seq);
+    this.wake(now);
+    return true;
+  }
+
+  /** Deletes a dead letter for good (and frees its idempotency key); resolves false when it is not dead. */
+  async discardDead(jobId: string): Promise<boolean> {
+    const seq = parseJobId(jobId);
+    if (seq === undefined) return false;
+    return this.write(() => this.withDeltas((d) => this.store.discard(seq, this.names, d)));
+  }
+
+  private config(queue: string): QueueConfig {
+    const c = this.queues.find((q) => q.name === queue);
+    if (!c) throw new Error(`unknown queue "${queue}": configured queues are ${this.names.join(", ")}`);
+    return c;
+  }
+
+  private prepare(spec: JobSpec, now: number): Job {
+    if (typeof spec?.name !== "string" || spec.name === "") throw new Error("a job needs a name");
+    const queue = spec.queue ?? this.routes.get(spec.name) ?? "default";
+    this.config(queue);
+    const maxAttempts = spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    if (!(maxAttempts >= 1)) throw new Error(`job ${spec.name}: maxAttempts must be ≥ 1`);
+    return {
+      id: "", name: spec.name, queue, data: spec.data, attempts: 0, maxAttempts,
+      runAt: spec.runAt ?? now, createdAt: now, key: spec.key, lastError: undefined, deadAt: undefined, state: undefined,
+    };
+  }
+
+  /** Inside a write transaction: stores new jobs, honouring idempotency keys. */
+  private insertAll(jobs: Job[], now: number): string[] {
+    return this.withDeltas((d) => {
+      const ids: string[] = new Array(jobs.length);
+      for (let i = 0; i < jobs.length; i++) {
+        const job = jobs[i]!;
+        const held = job.key === undefined ? undefined : this.store.keys.get(job.key);
+        if (held !== undefined) {
+          ids[i] = String(held);
+          continue;
+        }
+        const seq = this.nextSeq++;
+        this.store.insert(seq, job, now, d);
+        ids[i] = String(seq);
+      }
+      this.store.writeSeq(this.nextSeq);
+      return ids;
+    });
+  }
+
+  private withDeltas<T>(fn: (d: CounterDeltas) => T): T {
+    const d = new CounterDeltas();
+    const result = fn(d);
+    d.apply(this.store.stats);
+    return result;
+  }
+
+  /** Runs `fn` in its own child transaction of the next batched commit (rolled back if it throws). */
+  private write<T>(fn: () => T): Promise<T> {
+    // Inside a caller's transaction lmdb runs the callback at once and returns its value.
+    const p = Promise.resolve(this.opts.storage.env.childTransaction(fn) as Promise<T> | T);
+    this.writesInFlight++;
+    const done = () => void this.writesInFlight--;
+    this.lastWrite = p.then(done, done);
+    return p;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  /** Writes every pending outcome in one transaction; leases are released once it commits. */
+  private flush(): void {
+    this.flushQueued = false;
+    const acks = this.acks;
+    const failures = this.failures;
+    if (acks.length === 0 && failures.length === 0) return;
+    this.acks = [];
+    this.failures = [];
+    const now = this.opts.clock.now();
+    this.write(() =>
+      this.withDeltas((d) => {
+        for (const job of acks) this.store.ack(Number(job.id), job, d);
+        for (const { job, outcome } of failures) this.store.fail(Number(job.id), job, outcome, now, d);
+      }),
+    ).then(
+      () => this.afterSettle(acks, failures, now),
+      (error) => {
+        this.opts.log?.error("queue: writing job outcomes failed; the jobs will run again", { error: String(error) });
+        this.afterSettle([], [...acks.map((job) => ({ job, outcome: undefined })), ...failures], now);
+      },
+    );
+  }
+
+  private afterSettle(acks: Job[], failures: Array<{ job: Job; outcome?: FailureOutcome }>, now: number): void {
+    let parkedUntil = Infinity;
+    for (const job of acks) this.leases.get(job.queue)!.leased.delete(Number(job.id));
+    for (const { job, outcome } of failures) {
+      const seq = Number(job.id);
+      const leases = this.leases.get(job.queue)!;
+      leases.leased.delete(seq);
+      // Still in jobsReady (retry due now, or the write failed): make it leasable again.
+      if (!outcome || (outcome.kind === "retry" && outcome.runAt <= now)) leases.rewind(seq);
+      else if (outcome.kind === "retry") parkedUntil = Math.min(parkedUntil, outcome.runAt);
+    }
+    this.releaseSettling(acks, now);
+    this.releaseSettling(failures.map((f) => f.job), undefined);
+    this.wake(now);
+    if (parkedUntil < Infinity) this.wake(parkedUntil);
+  }
+
+  private releaseSettling(jobs: Job[], completedAt: number | undefined): void {
+    let queue = "";
+    let n = 0;
+    for (const job of jobs) {
+      if (job.queue !== queue) {
+        if (n > 0) this.settledBatch(queue, n, completedAt);
+        queue = job.queue;
+        n = 0;
+      }
+      n++;
+    }
+    if (n > 0) this.settledBatch(queue, n, completedAt);
+  }
+
+  private settledBatch(queue: string, n: number, completedAt: number | undefined): void {
+    this.leases.get(queue)!.settling -= n;
+    this.settlingTotal -= n;
+    if (completedAt !== undefined) this.rates.get(queue)!.add(n, completedAt);
+  }
+
+  private async promoteLoop(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const now = this.opts.clock.now();
+      const due = this.nextDueAt();
+      if (due === undefined || due > now) return total;
+      const { count, minSeq } = await this.write(() => this.withDeltas((d) => this.store.promote(now, PROMOTE_BATCH, d)));
+      for (const [queue, seq] of minSeq) this.leases.get(queue)?.rewind(seq);
+      total += count;
+      if (count > 0) this.wake(now);
+      if (count < PROMOTE_BATCH) return total;
+    }
+  }
+
+  private wake(runAt: number): void {
+    for (const listener of this.listeners) listener(runAt);
+  }
+}
