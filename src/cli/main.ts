@@ -1,11 +1,15 @@
 import { loadConfig } from "../config.ts";
 import { runBackupCommand } from "./backup.ts";
+import { runGeoCommand } from "./geo.ts";
+import { runImportCommand } from "./import.ts";
 import { runUserCommand } from "./user.ts";
 
 const USAGE = `usage: pombo <command>
   serve                                            start the server (same as bun run start)
   user add --email E --password P --company NAME   create a company (if new) and an owner
-  backup --to DIR                                  hot, consistent copy of the data`;
+  backup --to DIR                                  hot, consistent copy of the data
+  import FILE --list ID [--phone-column C] [--country US]   import a CSV with a progress bar (--resume IMPORT_ID)
+  geo rebuild                                      reload the geo-prefix table`;
 
 /** The admin CLI: one sub-command per file, each taking the config and its own arguments. */
 async function main(argv: string[]): Promise<void> {
@@ -18,6 +22,10 @@ async function main(argv: string[]): Promise<void> {
       return runUserCommand(config, rest);
     case "backup":
       return runBackupCommand(config, rest);
+    case "import":
+      return runImportCommand(config, rest);
+    case "geo":
+      return runGeoCommand(config, rest);
     default:
       console.log(USAGE);
       if (cmd && cmd !== "help" && cmd !== "--help") process.exitCode = 2;

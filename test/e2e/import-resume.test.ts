@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { spawn } from "bun";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { generateCsv, type GenCounts } from "../../scripts/gen-csv.ts";
+import { createList } from "../../src/services/lists.ts";
+import { FakeClock } from "../../src/clock.ts";
+import { openStorage } from "../../src/storage/db.ts";
+import { getImport } from "../../src/storage/imports.ts";
+import { geoDataDir } from "../helpers/imports.ts";
+
+const CLI = join(import.meta.dir, "../../src/cli/import.ts");
+let dirs: string[] = [];
+let csv: string;
+let want: GenCounts;
+beforeAll(async () => {
+  const d = geoDataDir();
+  dirs.push(d);
+  csv = join(d, "resume.csv");
+  want = await generateCsv(csv, { rows: 200_000, delimiter: ";", crlf: true }, true);
+}, 60_000);
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function newDataDir(): { dir: string; listId: string } {
+  const dir = geoDataDir();
+  dirs.push(dir);
+  const s = openStorage(dir);
+  const list = createList({ storage: s, clock: new FakeClock() }, "co1", "resume");
+  s.env.close();
+  return { dir, listId: list.id };
+}
+
+/** Runs the CLI; when `killAfterRows` is set, SIGKILLs it once a progress line shows at least that many rows. */
+async function runCli(dir: string, args: string[], killAfterRows?: number): Promise<{ importId?: string; killed: boolean; lastRows: number }> {
+  const child = spawn(["bun", CLI, ...args], { env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: "silent" }, stdout: "pipe", stderr: "inherit" });
+  let importId: string | undefined;
+  let lastRows = 0;
+  let killed = false;
+  let buffered = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    buffered += decoder.decode(chunk);
+    const lines = buffered.split("\n");
+    buffered = lines.pop()!;
+    for (const line of lines) {
+      importId ??= /^import (\w+)/.exec(line)?.[1];
+      const rows = /^progress rows=(\d+)/.exec(line);
+      if (rows) lastRows = Number(rows[1]);
+      if (killAfterRows !== undefined && lastRows >= killAfterRows && !killed) {
+        child.kill("SIGKILL");
+        killed = true;
+      }
+    }
+  }
+  await child.exited;
+  return { importId, killed, lastRows };
+}
+
+test("an import killed with SIGKILL several times resumes to exactly the uninterrupted result", async () => {
+  const clean = newDataDir();
+  const full = await runCli(clean.dir, [csv, "--list", clean.listId]);
+  const interrupted = newDataDir();
+  const first = await runCli(interrupted.dir, [csv, "--list", interrupted.listId], 30_000);
+  expect(first.killed).toBe(true);
+  let kills = 1;
+  for (const at of [80_000, 130_000]) {
+    const r = await runCli(interrupted.dir, ["--resume", first.importId!], at);
+    if (r.killed) kills++;
+  }
+  await runCli(interrupted.dir, ["--resume", first.importId!]);
+  expect(kills).toBeGreaterThanOrEqual(2);
+
+  const a = openStorage(clean.dir);
+  const b = openStorage(interrupted.dir);
+  const recA = getImport(a, "co1", full.importId!)!;
+  const recB = getImport(b, "co1", first.importId!)!;
+  expect(recA).toMatchObject({ status: "done", imported: want.valid, duplicates: want.duplicates, invalid: want.invalid, rows: want.rows });
+  const counters = (r: typeof recA) => [r.status, r.rows, r.imported, r.duplicates, r.invalid, r.suppressed, r.bytesDone, r.bytesTotal];
+  expect(counters(recB)).toEqual(counters(recA));
+  const dump = (s: typeof a, listId: string) => [...s.db("contacts").getRange({ start: ["co1", listId], end: ["co1", listId, "\uffff"] })].map(({ key, value }) => [(key as string[])[2], Buffer.from(value).toString("base64")]);
+  const contactsA = dump(a, clean.listId);
+  expect(contactsA.length).toBe(want.valid);
+  expect(dump(b, interrupted.listId)).toEqual(contactsA);
+  const errs = (s: typeof a, id: string) => [...s.db("importErrors").getRange({ start: ["co1", id], end: ["co1", id, Infinity] })].map(({ key, value }) => [(key as unknown[])[2], value]);
+  expect(errs(b, first.importId!)).toEqual(errs(a, full.importId!));
+  await a.close();
+  await b.close();
+}, 120_000);
