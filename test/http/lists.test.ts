@@ -71,3 +71,44 @@ test("takes the file field of a multipart form", async () => {
   const files = readdirSync(join(t.dir, "uploads"));
   expect(await Bun.file(join(t.dir, "uploads", files[0]!)).text()).toBe("phone,name\n+12125550100,Ann\n");
 });
+
+test("contacts page, contact by phone, errors.csv and list deletion in batches", async () => {
+  const { createPool } = await import("../../src/workers/pool.ts");
+  const { runImport } = await import("../../src/services/import-run.ts");
+  const { deleteListBatch } = await import("../../src/services/lists.ts");
+  const pool = createPool({ workerThreads: 1 });
+  const jobs: JobSpec[] = [];
+  const queue = { enqueueSync: (s: JobSpec) => (jobs.push(s), String(jobs.length)) } as never;
+  const t = await makeTwoTenants({ overrides: { queue, pool } });
+  close = async () => { await pool.destroy(); await t.close(); };
+  const list = await (await api(t.app, t.a, "POST", "/api/v1/lists", { name: "A" })).json();
+  const other = await (await api(t.app, t.a, "POST", "/api/v1/lists", { name: "B" })).json();
+  const run = async (listId: string, csv: string) => {
+    const { id } = await (await upload(t.app, t.a, listId, csv)).json();
+    const job = jobs.find((j) => (j.data as { importId: string }).importId === id)!;
+    await runImport(t.deps, (job.data as { companyId: string }).companyId, id);
+    return id as string;
+  };
+  const id = await run(list.id, 'phone,first_name\n+12125550100,Ann\n+12125550101,Bob\n+12125550102,Cy\nnope,"x, y"\n');
+  await run(other.id, "phone,last_name\n+12125550100,Smith\n");
+  const imp = await (await api(t.app, t.a, "GET", `/api/v1/imports/${id}`)).json();
+  expect(imp).toEqual({ id, listId: list.id, status: "done", bytesTotal: expect.any(Number), bytesDone: imp.bytesTotal, rows: 4, imported: 3, duplicates: 0, invalid: 1, suppressed: 0 });
+  const errors = await api(t.app, t.a, "GET", `/api/v1/imports/${id}/errors.csv`);
+  expect(await errors.text()).toBe('line,reason,raw\n5,letters,"nope,""x, y"""\n');
+  const page1 = await (await api(t.app, t.a, "GET", `/api/v1/lists/${list.id}/contacts?limit=2`)).json();
+  expect(page1.items.map((c: { phone: string }) => c.phone)).toEqual(["+12125550100", "+12125550101"]);
+  const page2 = await (await api(t.app, t.a, "GET", `/api/v1/lists/${list.id}/contacts?limit=2&cursor=${encodeURIComponent(page1.next)}`)).json();
+  expect(page2).toEqual({ items: [expect.objectContaining({ phone: "+12125550102", fields: { first_name: "Cy" } })] });
+  const contact = await (await api(t.app, t.a, "GET", `/api/v1/contacts/${encodeURIComponent("+12125550100")}`)).json();
+  expect(contact).toEqual({ phone: "+12125550100", lists: [list.id, other.id].sort(), fields: { first_name: "Ann", last_name: "Smith" }, geo: { country: "US", region: expect.any(String), city: expect.any(String), timezone: expect.any(String), carrier: expect.any(String) } });
+  expect((await api(t.app, t.b, "GET", `/api/v1/contacts/${encodeURIComponent("+12125550100")}`)).status).toBe(404);
+  expect((await api(t.app, t.a, "GET", `/api/v1/lists/${list.id}`)).json()).resolves.toMatchObject({ contacts: 3 });
+  expect((await api(t.app, t.a, "DELETE", `/api/v1/lists/${list.id}`)).status).toBe(202);
+  expect((await api(t.app, t.a, "GET", `/api/v1/lists/${list.id}`)).status).toBe(404);
+  const del = jobs.find((j) => j.name === "list.delete")!;
+  const { companyId: c } = del.data as { companyId: string };
+  expect(deleteListBatch(t.deps.storage, c, list.id, 2)).toBe(false);
+  expect(deleteListBatch(t.deps.storage, c, list.id, 2)).toBe(true);
+  const after = await (await api(t.app, t.a, "GET", `/api/v1/contacts/${encodeURIComponent("+12125550100")}`)).json();
+  expect(after.lists).toEqual([other.id]);
+}, 30_000);
