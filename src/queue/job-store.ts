@@ -51,12 +51,27 @@ export class JobStore {
     }
   }
 
-  /** Removes a completed job and releases its idempotency key. */
-  ack(seq: number, job: Job, d: CounterDeltas): void {
-    if (!this.ready.removeSync([job.queue, seq])) return;
-    d.add(job.queue, "ready", -1);
-    d.add(job.queue, "completed", 1);
-    this.releaseKey(job.key, seq);
+  /** Removes completed jobs and releases their idempotency keys (counters summed per run of one queue). */
+  ackMany(jobs: readonly Job[], d: CounterDeltas): void {
+    let queue = "";
+    let removed = 0;
+    for (const job of jobs) {
+      if (job.queue !== queue) {
+        if (removed > 0) this.countAcks(queue, removed, d);
+        queue = job.queue;
+        removed = 0;
+      }
+      const seq = Number(job.id);
+      if (!this.ready.removeSync([queue, seq])) continue;
+      removed++;
+      if (job.key !== undefined) this.releaseKey(job.key, seq);
+    }
+    if (removed > 0) this.countAcks(queue, removed, d);
+  }
+
+  private countAcks(queue: string, n: number, d: CounterDeltas): void {
+    d.add(queue, "ready", -n);
+    d.add(queue, "completed", n);
   }
 
   /** Applies a failed attempt: retry in place (due now), park until runAt, or dead-letter. */

@@ -8,6 +8,7 @@ import { fromTuple, parseJobId } from "./job-record.ts";
 import { JobStore, KEY_MAX } from "./job-store.ts";
 import { QueueLeases } from "./leases.ts";
 import { RateWindow } from "./rate-window.ts";
+import { releaseOutcomes, type SettledFailure } from "./settle.ts";
 import type { DeadPage, Job, JobSpec, QueueConfig, QueueStats } from "./types.ts";
 
 export interface JobQueueOptions {
@@ -37,6 +38,7 @@ export class JobQueue {
   readonly queues: readonly QueueConfig[];
   private readonly names: string[];
   private readonly routes = new Map<string, string>();
+  private readonly configs = new Map<string, QueueConfig>();
   private readonly leases = new Map<string, QueueLeases>();
   private readonly rates = new Map<string, RateWindow>();
   private readonly store: JobStore;
@@ -56,6 +58,7 @@ export class JobQueue {
       if (!q.name || !(q.concurrency >= 1)) throw new Error(`queue config ${JSON.stringify(q)}: needs a name and concurrency ≥ 1`);
       if (this.leases.has(q.name)) throw new Error(`queue ${q.name} is configured twice`);
       this.leases.set(q.name, new QueueLeases());
+      this.configs.set(q.name, q);
       this.rates.set(q.name, new RateWindow());
     }
     this.queues = [...opts.queues].sort((a, b) => a.priority - b.priority);
@@ -239,7 +242,7 @@ export class JobQueue {
   }
 
   private config(queue: string): QueueConfig {
-    const c = this.queues.find((q) => q.name === queue);
+    const c = this.configs.get(queue);
     if (!c) throw new Error(`unknown queue "${queue}": configured queues are ${this.names.join(", ")}`);
     return c;
   }
@@ -310,7 +313,7 @@ export class JobQueue {
     const now = this.opts.clock.now();
     this.write(() =>
       this.withDeltas((d) => {
-        for (const job of acks) this.store.ack(Number(job.id), job, d);
+        this.store.ackMany(acks, d);
         for (const { job, outcome } of failures) this.store.fail(Number(job.id), job, outcome, now, d);
       }),
     ).then(
@@ -322,41 +325,11 @@ export class JobQueue {
     );
   }
 
-  private afterSettle(acks: Job[], failures: Array<{ job: Job; outcome?: FailureOutcome }>, now: number): void {
-    let parkedUntil = Infinity;
-    for (const job of acks) this.leases.get(job.queue)!.leased.delete(Number(job.id));
-    for (const { job, outcome } of failures) {
-      const seq = Number(job.id);
-      const leases = this.leases.get(job.queue)!;
-      leases.leased.delete(seq);
-      // Still in jobsReady (retry due now, or the write failed): make it leasable again.
-      if (!outcome || (outcome.kind === "retry" && outcome.runAt <= now)) leases.rewind(seq);
-      else if (outcome.kind === "retry") parkedUntil = Math.min(parkedUntil, outcome.runAt);
-    }
-    this.releaseSettling(acks, now);
-    this.releaseSettling(failures.map((f) => f.job), undefined);
+  private afterSettle(acks: Job[], failures: SettledFailure[], now: number): void {
+    const parkedUntil = releaseOutcomes(this.leases, this.rates, acks, failures, now);
+    this.settlingTotal -= acks.length + failures.length;
     this.wake(now);
     if (parkedUntil < Infinity) this.wake(parkedUntil);
-  }
-
-  private releaseSettling(jobs: Job[], completedAt: number | undefined): void {
-    let queue = "";
-    let n = 0;
-    for (const job of jobs) {
-      if (job.queue !== queue) {
-        if (n > 0) this.settledBatch(queue, n, completedAt);
-        queue = job.queue;
-        n = 0;
-      }
-      n++;
-    }
-    if (n > 0) this.settledBatch(queue, n, completedAt);
-  }
-
-  private settledBatch(queue: string, n: number, completedAt: number | undefined): void {
-    this.leases.get(queue)!.settling -= n;
-    this.settlingTotal -= n;
-    if (completedAt !== undefined) this.rates.get(queue)!.add(n, completedAt);
   }
 
   private async promoteLoop(): Promise<number> {
