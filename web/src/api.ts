@@ -42,7 +42,7 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   }
   if (!res.ok) {
     const err = await toError(res);
-    if (res.status === 401 && !path.startsWith("/api/v1/auth/")) onUnauthorized?.();
+    if (res.status === 401 && !path.startsWith("/api/v1/auth/") && path !== "/api/v1/me") onUnauthorized?.();
     throw err;
   }
   const text = await res.text();

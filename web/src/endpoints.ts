@@ -8,8 +8,8 @@ export const EP = {
   stats: (hours: number) => `/api/v1/stats?hours=${hours}`,
   /** Dead letters of one queue, and actions on one of them. */
   deadJobs: (queue: string) => `/api/v1/queues/${encodeURIComponent(queue)}/failed`,
-  retryJob: (queue: string, id: string) => `/api/v1/queues/${encodeURIComponent(queue)}/failed/${encodeURIComponent(id)}/retry`,
-  discardJob: (queue: string, id: string) => `/api/v1/queues/${encodeURIComponent(queue)}/failed/${encodeURIComponent(id)}`,
+  retryJob: (id: string) => `/api/v1/queues/jobs/${encodeURIComponent(id)}/retry`,
+  discardJob: (id: string) => `/api/v1/queues/jobs/${encodeURIComponent(id)}`,
   /** Delivery log of an outgoing webhook endpoint. */
   deliveries: (endpointId: string) => `/api/v1/webhook-endpoints/${encodeURIComponent(endpointId)}/deliveries`,
 };

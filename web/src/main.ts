@@ -51,7 +51,7 @@ function shell(me: Me, active: string | undefined): HTMLElement {
   };
   const header = h("header", { class: "sidebar" },
     h("a", { href: "#main", class: "skip" }, "Skip to content"),
-    h("div", { class: "brand" }, h("span", { class: "logo", "aria-hidden": "true" }, "🕊"), "Pombo"),
+    h("div", { class: "brand" }, h("span", { class: "logo", "aria-hidden": "true" }, "P"), "Pombo"),
     h("nav", { "aria-label": "Main" },
       h("ul", null, NAV.map(([href, label]) =>
         h("li", null, h("a", { href, "aria-current": href === active ? "page" : false }, label))))),

@@ -11,7 +11,7 @@ export async function loginScreen(ctx: Ctx): Promise<void> {
   const submit = h("button", { type: "submit" }, "Log in");
   const hint = h("div", { class: "hint-slot" });
   const form = h("form", { class: "card login-card", "aria-labelledby": "login-title" },
-    h("h1", { id: "login-title" }, h("span", { class: "logo", "aria-hidden": "true" }, "🕊 "), "Pombo"),
+    h("h1", { id: "login-title" }, h("span", { class: "logo", "aria-hidden": "true" }, "P"), "Pombo"),
     hint,
     field("E-mail", email),
     field("Password", password),
@@ -25,7 +25,7 @@ export async function loginScreen(ctx: Ctx): Promise<void> {
       const me = await post<Me>("/api/v1/auth/login", { email: email.value, password: password.value });
       state.me = me;
       const next = ctx.query.get("next");
-      navigate(next && next.startsWith("/") && !next.startsWith("//") && next !== "/login" ? next : "/", true);
+      navigate(next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login") ? next : "/", true);
     } catch (e) {
       error.textContent = errorText(e);
       error.hidden = false;

@@ -5,7 +5,7 @@ import { confirmDialog, empty, h, num, replace, table, toast, when } from "../do
 import type { Ctx } from "../router.ts";
 import type { QueueStat } from "./dashboard.ts";
 
-interface DeadJob { id: string; name: string; queue: string; attempts: number; maxAttempts?: number; lastError?: string; error?: string; deadAt?: string | number; createdAt?: string | number }
+interface DeadJob { id: string; name: string; queue: string; attempts: number; maxAttempts?: number; lastError?: string; error?: string; deadAt?: string | number; createdAt?: string | number; data?: Record<string, unknown> }
 
 export async function queuesScreen(ctx: Ctx): Promise<void> {
   const statsSlot = h("div", { id: "queue-stats" }, h("p", { class: "muted" }, "Loading…"));
@@ -50,8 +50,8 @@ async function drawDead(failing: QueueStat[], slot: HTMLElement, invalidate: () 
   const act = async (j: DeadJob, what: "retry" | "discard") => {
     if (what === "discard" && !(await confirmDialog(`Discard job ${j.name} (${j.id}) for good?`, "Discard", true))) return;
     try {
-      if (what === "retry") await post(EP.retryJob(j.queue, j.id));
-      else await api("DELETE", EP.discardJob(j.queue, j.id));
+      if (what === "retry") await post(EP.retryJob(j.id));
+      else await api("DELETE", EP.discardJob(j.id));
       toast(what === "retry" ? `Job ${j.id} is back in ${j.queue}` : `Job ${j.id} discarded`);
       invalidate();
       document.querySelector(`[data-job="${CSS.escape(j.id)}"]`)?.closest("tr")?.remove();
@@ -61,11 +61,13 @@ async function drawDead(failing: QueueStat[], slot: HTMLElement, invalidate: () 
   };
   replace(slot,
     errors.map((e) => h("p", { class: "muted" }, e)),
+    !jobs.length && !errors.length ? empty("Failed jobs exist, but none belongs to your company.") : null,
     jobs.length ? table("Failed jobs", ["Job", "Queue", "Attempts", "Error", "Failed at", ""], jobs.map((j) => [
-      h("span", { "data-job": j.id }, h("strong", null, j.name), h("br"), h("small", { class: "mono muted" }, j.id)), j.queue,
+      h("span", { "data-job": j.id }, h("strong", null, j.name), h("br"), h("small", { class: "mono muted" }, j.id),
+        Object.keys(j.data ?? {}).length ? h("small", { class: "muted kvs" }, Object.entries(j.data!).map(([k, v]) => h("span", { class: "kv" }, h("span", { class: "k" }, k), " ", String(v)))) : null), j.queue,
       `${j.attempts}${j.maxAttempts ? ` / ${j.maxAttempts}` : ""}`, h("span", { class: "bad error-cell" }, j.lastError ?? j.error ?? "—"), when(j.deadAt),
       h("span", { class: "actions" },
         h("button", { type: "button", class: "small", onclick: () => act(j, "retry"), "aria-label": `Retry job ${j.id}` }, "Retry"),
         h("button", { type: "button", class: "small danger secondary", onclick: () => act(j, "discard"), "aria-label": `Discard job ${j.id}` }, "Discard")),
-    ]), { id: "dead-jobs" }) : errors.length ? null : empty("No failed job."));
+    ]), { id: "dead-jobs" }) : null);
 }
