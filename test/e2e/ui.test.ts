@@ -261,7 +261,9 @@ describe("web UI", () => {
     await page.locator("#tokens td", { hasText: "CRM sync" }).waitFor();
     await shot(page, "13-settings");
     await page.click("nav >> text=Dashboard");
-    await page.locator(".campaign-summary, .empty").first().waitFor();
+    await page.locator(".campaign-summary", { hasText: "Spring sale" }).waitFor();
+    await page.locator("figure.chart:not([hidden])").waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll(".stat")].some((el) => el.textContent === "1Opt-outs today"));
     await shot(page, "14-dashboard");
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`/campaigns/${state.campaignId}`);

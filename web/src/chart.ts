@@ -15,6 +15,13 @@ export interface LineChart {
   destroy(): void;
 }
 
+/** "14:05" (or "14:05:30" when the tick falls inside a minute): one short label per tick, no dates. */
+function timeLabel(sec: number): string {
+  const d = new Date(sec * 1000);
+  const withSeconds = d.getSeconds() !== 0;
+  return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: withSeconds ? "2-digit" : undefined });
+}
+
 /** A responsive line chart with a caption for screen readers; width follows its container. */
 export function lineChart(label: string, series: Array<Omit<Series, "values">>, height = 220): LineChart {
   const el = h("figure", { class: "chart", "aria-label": label });
@@ -24,7 +31,10 @@ export function lineChart(label: string, series: Array<Omit<Series, "values">>, 
     legend: { live: false },
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true } },
-    axes: [{ stroke: "#52606d", grid: { stroke: "#e4e7eb" } }, { stroke: "#52606d", grid: { stroke: "#e4e7eb" }, size: 50 }],
+    axes: [
+      { stroke: "#52606d", grid: { stroke: "#e4e7eb" }, values: (_u, splits) => splits.map(timeLabel), space: 60 },
+      { stroke: "#52606d", grid: { stroke: "#e4e7eb" }, size: 50 },
+    ],
     series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, fill: `${s.color}14`, points: { show: false } }))],
   };
   const plot = new uPlot(opts, [[], ...series.map(() => [])], el);

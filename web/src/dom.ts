@@ -108,7 +108,9 @@ export function toast(text: string, kind: "ok" | "error" = "ok"): void {
   if (!region) return;
   const t = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" }, text);
   region.append(t);
-  setTimeout(() => t.remove(), kind === "error" ? 8000 : 3500);
+  // Never more than three at once: the oldest give way.
+  while (region.childElementCount > 3) region.firstElementChild?.remove();
+  setTimeout(() => t.remove(), kind === "error" ? 8000 : 2500);
 }
 
 const nf = new Intl.NumberFormat();
@@ -121,7 +123,9 @@ export function num(n: number | undefined | null): string {
 export function when(t: string | number | undefined | null): string {
   if (t === undefined || t === null || t === "") return "—";
   const d = new Date(t);
-  return Number.isNaN(d.getTime()) ? String(t) : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  if (Number.isNaN(d.getTime())) return String(t);
+  const thisYear = d.getFullYear() === new Date().getFullYear();
+  return d.toLocaleString(undefined, { month: "short", day: "numeric", year: thisYear ? undefined : "numeric", hour: "numeric", minute: "2-digit" });
 }
 
 /** A table with a caption (screen readers) and header row; rows are arrays of cells. */

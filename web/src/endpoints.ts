@@ -4,8 +4,9 @@
  */
 export const EP = {
   setup: "/api/setup",
-  /** Dashboard series and today's counters. */
-  stats: (hours: number) => `/api/v1/stats?hours=${hours}`,
+  /** Dashboard: today's totals (company time zone), and per-minute sent/delivered/failed buckets. */
+  statsOverview: "/api/v1/stats/overview",
+  statsSeries: (minutes: number) => `/api/v1/stats/timeseries?minutes=${minutes}`,
   /** Dead letters of one queue, and actions on one of them. */
   deadJobs: (queue: string) => `/api/v1/queues/${encodeURIComponent(queue)}/failed`,
   retryJob: (id: string) => `/api/v1/queues/jobs/${encodeURIComponent(id)}/retry`,

@@ -211,5 +211,5 @@ function settingsCard(a: Account, driver: Driver | undefined, base: string, redr
       submit.disabled = false;
     }
   });
-  return h("section", { class: "card", "aria-labelledby": "set-h" }, h("h2", { id: "set-h" }, `Settings (${driver.label ?? driver.name})`), form);
+  return h("section", { class: "card", "aria-labelledby": "set-h" }, h("h2", { id: "set-h" }, "Settings · ", driver.label ?? driver.name), form);
 }

@@ -89,7 +89,9 @@ export async function campaignDetailScreen(ctx: Ctx): Promise<void> {
     samples.delivered.push(k.delivered);
     samples.failed.push(k.failed + k.undelivered);
     if (samples.t.length > 900) for (const a of Object.values(samples)) a.shift();
-    chart.update(samples.t, [samples.sent, samples.delivered, samples.failed]);
+    // A line needs two samples; before that uPlot would pick an arbitrary (years-wide) time range.
+    chart.el.hidden = samples.t.length < 2;
+    if (samples.t.length >= 2) chart.update(samples.t, [samples.sent, samples.delivered, samples.failed]);
   };
 
   let msgs: Message[] = [];
@@ -122,5 +124,5 @@ function messagesTable(msgs: Message[]): HTMLElement {
     h("a", { href: `/inbox/${encodeURIComponent(m.to)}`, class: "mono" }, m.to),
     h("span", null, badge(m.status), m.reason ? h("small", { class: "muted" }, ` ${m.reason.replace(/_/g, " ")}`) : null, m.error ? h("small", { class: "bad" }, ` ${m.error}`) : null),
     `${m.segments} · ${m.encoding}`, when(m.sentAt), h("span", { class: "body-cell" }, m.body),
-  ]), { id: "messages" });
+  ]), { id: "messages", class: "stack" });
 }

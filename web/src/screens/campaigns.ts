@@ -16,7 +16,7 @@ export async function campaignsScreen(ctx: Ctx): Promise<void> {
       replace(slot, items.length
         ? table("Campaigns", ["Name", "Status", "Progress", "Created"], items.map((c) => [
           h("a", { href: `/campaigns/${encodeURIComponent(c.id)}` }, c.name), statusBadge(c.status), campaignProgress(c), when(c.createdAt),
-        ]), { class: "campaigns" })
+        ]), { class: "campaigns stack" })
         : empty("No campaign yet.", h("a", { href: "/campaigns/new", class: "button" }, "Create your first campaign")));
     } catch (e) {
       replace(slot, h("p", { class: "error", role: "alert" }, errorText(e)));

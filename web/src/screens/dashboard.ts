@@ -7,7 +7,7 @@ import { empty, h, num, replace, table } from "../dom.ts";
 import type { Ctx } from "../router.ts";
 
 interface Point { t: string | number; sent?: number; delivered?: number; failed?: number }
-interface Stats { perMinute?: Point[]; today?: { replies?: number; optOuts?: number; sent?: number; delivered?: number; failed?: number } }
+interface Today { replies?: number; optOuts?: number; sent?: number; delivered?: number; failed?: number }
 export interface QueueStat { name: string; depth: number; delayed: number; running: number; failed: number; perMinute: number }
 
 const HOURS = 6;
@@ -15,6 +15,7 @@ const HOURS = 6;
 export async function dashboardScreen(ctx: Ctx): Promise<void> {
   const cards = h("div", { class: "cards" });
   const chartSlot = h("div");
+  const chartEmpty = h("div", { class: "empty chart-note" }, "Loading statistics…");
   const campaignsSlot = h("div", { "aria-live": "polite" });
   const queuesSlot = h("div");
   const chart = lineChart(`Messages per minute over the last ${HOURS} hours`, [
@@ -23,34 +24,40 @@ export async function dashboardScreen(ctx: Ctx): Promise<void> {
     { label: "Failed", color: "#b91c1c" },
   ]);
   ctx.onLeave(() => chart.destroy());
-  chartSlot.append(chart.el);
+  chart.el.hidden = true;
+  chartSlot.append(chart.el, chartEmpty);
   ctx.root.append(
     h("h1", null, "Dashboard"),
     cards,
     h("section", { class: "card", "aria-labelledby": "chart-h" }, h("h2", { id: "chart-h" }, `Messages per minute, last ${HOURS} hours`), chartSlot),
     h("div", { class: "grid-2" },
-      h("section", { class: "card", "aria-labelledby": "run-h" }, h("h2", { id: "run-h" }, "Active campaigns"), campaignsSlot),
+      h("section", { class: "card", "aria-labelledby": "run-h" }, h("h2", { id: "run-h" }, "Campaigns"), campaignsSlot),
       h("section", { class: "card", "aria-labelledby": "q-h" }, h("h2", { id: "q-h" }, "Queue health"), queuesSlot)));
 
   let campaigns: Campaign[] = [];
-  let stats: Stats | undefined;
+  let today: Today | undefined;
   let statsError = "";
   const card = (label: string, value: string, note?: string) =>
     h("div", { class: "stat" }, h("div", { class: "stat-value" }, value), h("div", { class: "stat-label" }, label), note ? h("small", null, note) : null);
   const drawCards = () => {
     const running = campaigns.filter((c) => c.status === "running").length;
     replace(cards,
-      card("Replies today", num(stats?.today?.replies)),
-      card("Opt-outs today", num(stats?.today?.optOuts)),
-      card("Running campaigns", num(running)),
-      card("Sent today", num(stats?.today?.sent)));
+      card("Sent today", num(today?.sent)),
+      card("Delivered today", num(today?.delivered)),
+      card("Failed today", num(today?.failed)),
+      card("Replies today", num(today?.replies)),
+      card("Opt-outs today", num(today?.optOuts)),
+      card("Running campaigns", num(running)));
   };
 
   ctx.every(2000, async () => {
     try {
       campaigns = itemsOf<Campaign>(await get("/api/v1/campaigns"));
       const active = campaigns.filter((c) => ["running", "pending", "paused"].includes(c.status));
-      replace(campaignsSlot, active.length ? active.map(campaignSummary) : empty("No campaign is running.", h("a", { href: "/campaigns/new" }, "Create a campaign")));
+      const recent = campaigns.filter((c) => !active.includes(c))
+        .sort((a, b) => String(b.completedAt ?? b.createdAt ?? "").localeCompare(String(a.completedAt ?? a.createdAt ?? ""))).slice(0, Math.max(0, 5 - active.length));
+      replace(campaignsSlot, active.length ? active.map(campaignSummary) : empty("No campaign is running.", h("a", { href: "/campaigns/new" }, "Create a campaign")),
+        recent.length ? [h("h3", null, "Recently finished"), recent.map(campaignSummary)] : null);
     } catch (e) {
       replace(campaignsSlot, h("p", { class: "error" }, errorText(e)));
     }
@@ -60,26 +67,32 @@ export async function dashboardScreen(ctx: Ctx): Promise<void> {
     } catch (e) {
       replace(queuesSlot, h("p", { class: "muted" }, isMissingRoute(e) ? "Queue statistics are not available on this server yet." : errorText(e)));
     }
+    try {
+      today = (await get<{ today: Today }>(EP.statsOverview)).today;
+    } catch {
+      today = undefined; // the cards show "—"
+    }
     drawCards();
   });
   ctx.every(10_000, async () => {
     try {
-      stats = await get<Stats>(EP.stats(HOURS));
+      const pts = itemsOf<Point>(await get(EP.statsSeries(HOURS * 60)));
       statsError = "";
-      const pts = stats.perMinute ?? [];
       const times = pts.map((p) => (typeof p.t === "number" ? (p.t > 1e12 ? p.t / 1000 : p.t) : Date.parse(p.t) / 1000));
-      chart.update(times, [pts.map((p) => p.sent ?? 0), pts.map((p) => p.delivered ?? 0), pts.map((p) => p.failed ?? 0)]);
-      chartSlot.querySelector(".chart-note")?.remove();
-      if (!pts.length) chartSlot.append(h("p", { class: "muted chart-note" }, "No messages in this period yet."));
+      const hasData = pts.some((p) => (p.sent ?? 0) + (p.delivered ?? 0) + (p.failed ?? 0) > 0);
+      chart.el.hidden = !hasData;
+      chartEmpty.hidden = hasData;
+      chartEmpty.textContent = "No message sent in this period yet.";
+      if (hasData) chart.update(times, [pts.map((p) => p.sent ?? 0), pts.map((p) => p.delivered ?? 0), pts.map((p) => p.failed ?? 0)]);
     } catch (e) {
       const text = isMissingRoute(e) ? "Delivery statistics are not available on this server yet." : errorText(e);
       if (text !== statsError) {
         statsError = text;
-        chartSlot.querySelector(".chart-note")?.remove();
-        chartSlot.append(h("p", { class: "muted chart-note" }, text));
+        chart.el.hidden = true;
+        chartEmpty.hidden = false;
+        chartEmpty.textContent = text;
       }
     }
-    drawCards();
   });
 }
 

@@ -108,18 +108,18 @@ function uploadCard(base: string, status: HTMLElement, onImport: (id: string) =>
   const file = h("input", { type: "file", accept: ".csv,text/csv,text/plain", name: "file" });
   const phoneColumn = h("input", { name: "phoneColumn", placeholder: "found by name", maxlength: 100 });
   const country = h("input", { name: "defaultCountry", value: "US", maxlength: 2, size: 3, pattern: "[A-Za-z]{2}", required: true });
-  const chosen = h("p", { class: "muted", "aria-live": "polite" }, "No file chosen.");
+  const chosen = h("p", { class: "chosen", "aria-live": "polite" });
   const submit = h("button", { type: "submit", disabled: true }, "Upload and import");
   let picked: File | undefined;
   const pick = (f: File | undefined) => {
     picked = f;
-    chosen.textContent = f ? `${f.name} · ${num(f.size)} bytes` : "No file chosen.";
+    chosen.textContent = f ? `Ready: ${f.name} (${num(f.size)} bytes)` : "";
     submit.disabled = !f;
   };
   file.addEventListener("change", () => pick(file.files?.[0]));
   const zone = h("div", { class: "dropzone" },
-    h("p", null, h("strong", null, "Drop a CSV file here"), " or "),
-    field("Choose a CSV file", file), chosen);
+    h("p", null, h("strong", null, "Drop a CSV file here"), ", or choose one:"),
+    field("CSV file", file), chosen);
   zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
   zone.addEventListener("dragleave", () => zone.classList.remove("over"));
   zone.addEventListener("drop", (e) => {
@@ -181,6 +181,6 @@ function contactsTable(rows: Contact[]): HTMLElement {
   const fields = (c: Contact) => Object.entries(c.fields ?? {}).map(([k, v]) => h("span", { class: "kv" }, h("span", { class: "k" }, k), " ", String(v)));
   return table("Contacts", ["Phone", "Fields", "Country", "Region", "City", "Time zone", "Carrier"], rows.map((c) => [
     h("a", { href: `/inbox/${encodeURIComponent(c.phone)}`, class: "mono" }, c.phone), h("div", { class: "kvs" }, fields(c)),
-    c.geo?.country ?? "—", c.geo?.region ?? "—", c.geo?.city ?? "—", c.geo?.timezone ?? "—", c.geo?.carrier ?? "—",
-  ]), { class: "contacts" });
+    c.geo?.country || "—", c.geo?.region || "—", c.geo?.city || "—", c.geo?.timezone || "—", c.geo?.carrier || "—",
+  ]), { class: "contacts stack" });
 }

@@ -64,7 +64,7 @@ async function drawDead(failing: QueueStat[], slot: HTMLElement, invalidate: () 
     !jobs.length && !errors.length ? empty("Failed jobs exist, but none belongs to your company.") : null,
     jobs.length ? table("Failed jobs", ["Job", "Queue", "Attempts", "Error", "Failed at", ""], jobs.map((j) => [
       h("span", { "data-job": j.id }, h("strong", null, j.name), h("br"), h("small", { class: "mono muted" }, j.id),
-        Object.keys(j.data ?? {}).length ? h("small", { class: "muted kvs" }, Object.entries(j.data!).map(([k, v]) => h("span", { class: "kv" }, h("span", { class: "k" }, k), " ", String(v)))) : null), j.queue,
+        Object.keys(j.data ?? {}).some((k) => k !== "companyId") ? h("small", { class: "muted kvs" }, Object.entries(j.data!).filter(([k]) => k !== "companyId").map(([k, v]) => h("span", { class: "kv" }, h("span", { class: "k" }, k), " ", String(v)))) : null), j.queue,
       `${j.attempts}${j.maxAttempts ? ` / ${j.maxAttempts}` : ""}`, h("span", { class: "bad error-cell" }, j.lastError ?? j.error ?? "—"), when(j.deadAt),
       h("span", { class: "actions" },
         h("button", { type: "button", class: "small", onclick: () => act(j, "retry"), "aria-label": `Retry job ${j.id}` }, "Retry"),
