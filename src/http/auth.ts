@@ -36,6 +36,22 @@ function isForeignOrigin(request: Request, baseUrl: string): boolean {
   return !allowed.has(origin);
 }
 
+/** Callers already resolved by the global guard in app.ts, so routers do not authenticate twice. */
+const resolved = new WeakMap<Request, AuthContext>();
+
+/** Paths under /api/v1 that answer without a caller. */
+export const isPublicApiPath = (path: string) => path === "/api/v1/auth/login";
+
+/**
+ * The global guard (app.ts `onRequest`): every /api/v1 request but login must carry a valid session or token,
+ * checked before routing and body validation, so an anonymous caller learns nothing but 401.
+ * @throws DomainError unauthorized / forbidden.
+ */
+export function guardApiRequest(deps: Deps, request: Request, path: string): void {
+  if (!path.startsWith("/api/v1/") || isPublicApiPath(path)) return;
+  resolved.set(request, authenticate(deps)({ request }).auth);
+}
+
 /**
  * The auth guard: use as `.resolve(authenticate(deps))` on every /api/v1 router.
  * A bearer token or the session cookie identifies the caller; otherwise 401.
@@ -43,6 +59,8 @@ function isForeignOrigin(request: Request, baseUrl: string): boolean {
  */
 export function authenticate(deps: Deps) {
   return ({ request }: { request: Request }): { auth: AuthContext } => {
+    const known = resolved.get(request);
+    if (known) return { auth: known };
     const header = request.headers.get("authorization");
     if (header?.startsWith("Bearer ")) {
       const auth = authenticateToken(deps, header.slice(7).trim());

@@ -33,14 +33,15 @@ export function sessionRoutes(deps: Deps) {
       },
       { body: Login, detail: { summary: "Log in; sets an HttpOnly session cookie", tags: ["auth"] } },
     )
-    .post("/auth/logout", async ({ request, set }) => {
-      const token = readCookie(request.headers.get("cookie"), SESSION_COOKIE);
-      if (token) await logout(deps, token);
-      set.headers["set-cookie"] = sessionCookie(deps, "", 0);
-      return { ok: true };
-    }, { detail: { tags: ["auth"] } })
     .guard({}, (app) =>
-      app.resolve(authenticate(deps)).get("/me", ({ auth }) => ({ user: auth.user, company: auth.company }), {
+      app.resolve(authenticate(deps))
+        .post("/auth/logout", async ({ request, set }) => {
+          const token = readCookie(request.headers.get("cookie"), SESSION_COOKIE);
+          if (token) await logout(deps, token);
+          set.headers["set-cookie"] = sessionCookie(deps, "", 0);
+          return { ok: true };
+        }, { detail: { tags: ["auth"] } })
+        .get("/me", ({ auth }) => ({ user: auth.user, company: auth.company }), {
         detail: { summary: "The caller and its company", tags: ["auth"] },
       }),
     );

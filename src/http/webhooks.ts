@@ -8,15 +8,16 @@ import { acceptWebhook } from "../services/webhooks-in.ts";
  * Parsing and applying happen in the `webhooks` queue.
  */
 export function webhookRoutes(deps: Deps) {
-  const handle = async ({ request, params }: { request: Request; params: { driver: string; accountId: string } }) => {
+  const handle = async ({ request, params, body }: { request: Request; params: { driver: string; accountId: string }; body?: unknown }) => {
     const url = new URL(request.url);
     const publicUrl = `${deps.config.baseUrl}${url.pathname}${url.search}`;
     const headers: Record<string, string> = {};
     request.headers.forEach((v, k) => (headers[k] = v));
-    const body = request.method === "GET" ? "" : await request.text();
-    return acceptWebhook(deps, params.driver, params.accountId, { url: publicUrl, method: request.method, headers, body });
+    const raw = typeof body === "string" ? body : "";
+    return acceptWebhook(deps, params.driver, params.accountId, { url: publicUrl, method: request.method, headers, body: raw });
   };
   return new Elysia({ prefix: "/webhooks", detail: { tags: ["webhooks"] } })
-    .post("/:driver/:accountId", handle, { parse: "none" })
+    // The raw text is what signatures cover: never let a parser normalise it first.
+    .post("/:driver/:accountId", handle, { parse: "text" })
     .get("/:driver/:accountId", handle);
 }

@@ -22,7 +22,6 @@ export const DB_NAMES = [
   "queueStats", //  key: [queue, counter]                     → number: "ready" | "delayed" | "dead" | "completed", changed in the same txn; ["", "seq"] → next jobSeq
   "lists", //       key: [companyId, listId]                  → ContactList (name, contact count, deleting flag)
   "contacts", //    key: [companyId, listId, phone E.164]     → msgpack bytes of ContactRecord {fields, geo}, packed by import workers
-  "contactLists", //key: [companyId, phone E.164, listId]     → null (the lists a phone is on)
   "imports", //     key: [companyId, importId]                → ImportRecord (status, counters and resume checkpoint, updated with each batch)
   "importErrors", //key: [companyId, importId, line]          → [reason, raw] (rejected rows, for errors.csv)
   "geo", //         key: E.164 digit prefix | "version"       → GeoNode [hasLonger, region, city, timezone, carrier] resolved by longest prefix; "version" → build stamp

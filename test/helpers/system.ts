@@ -59,7 +59,6 @@ export async function makeList(sys: System, auth: AuthContext, contacts: Array<{
     for (const c of contacts) {
       const geo = { country: "US", region: "", city: "", timezone: "America/New_York", carrier: "", ...c.geo } as GeoInfo;
       s.db("contacts").putSync([auth.company.id, list.id, c.phone], packContact({ v: 1, fields: c.fields ?? {}, geo }));
-      s.db("contactLists").putSync([auth.company.id, c.phone, list.id], null);
     }
     s.db("lists").putSync([auth.company.id, list.id], { ...list, contacts: contacts.length });
   });
