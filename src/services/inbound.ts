@@ -10,6 +10,7 @@ import { isSuppressed, putSuppressionSync, removeSuppressionSync } from "../stor
 import { getComplianceSettings } from "./compliance.ts";
 import { emitEventSync } from "./events.ts";
 import { findKeyword } from "./keywords.ts";
+import { recordInboundStatSync } from "./stats.ts";
 import { SEND_JOB, type SendJob } from "./sending.ts";
 
 export const STOP_CONFIRMATION = "You are unsubscribed and will receive no more messages. Reply START to resubscribe.";
@@ -37,10 +38,12 @@ export async function receiveInbound(deps: Deps, account: Account, replies: Inbo
         receivedAt: r.at ?? deps.clock.now(), replyTo: getRecipient(s, companyId, r.from)?.lastOutboundMsg, intent,
       };
       insertInboundSync(s, rec);
+      recordInboundStatSync(deps, companyId, "replies");
       emitEventSync(deps, companyId, "inbound.received", { id: rec.id, from: rec.from, to: rec.to, body: rec.body, replyTo: rec.replyTo, receivedAt: new Date(rec.receivedAt).toISOString() });
       const suppressed = isSuppressed(s, companyId, r.from);
       if (intent === "stop" && !suppressed) {
         putSuppressionSync(s, companyId, r.from, { reason: "stop_word", at: deps.clock.now() });
+        recordInboundStatSync(deps, companyId, "optOuts");
         emitEventSync(deps, companyId, "contact.opted_out", { phone: r.from, reason: "stop_word", at: new Date(deps.clock.now()).toISOString() });
         queueReplySync(deps, account, rec, STOP_CONFIRMATION, "stop_confirm");
       } else if (intent === "start" && suppressed) {

@@ -5,6 +5,7 @@ import { CounterBatch } from "../storage/campaigns.ts";
 import { getMessage, messageIdByProviderId, type Message } from "../storage/messages.ts";
 import { putSuppressionSync } from "../storage/suppressions.ts";
 import { emitEventSync } from "./events.ts";
+import { recordMessageStatsSync } from "./stats.ts";
 
 /**
  * Applies delivery reports of one account in one transaction: provider id → message, forward-only
@@ -41,6 +42,7 @@ export function applyOne(deps: Deps, counters: CounterBatch, m: Message, u: Stat
   if (u.errorMessage) next.error = u.errorMessage;
   if (next.sentAt === undefined && u.status !== "queued") next.sentAt = u.at ?? deps.clock.now();
   s.db("messages").putSync(m.id, next);
+  recordMessageStatsSync(deps, m, next);
   if (!m.providerId) s.db("providerIds").putSync([m.accountId, u.providerId], m.id);
   counters.move(m.campaignId, m.status, next.status);
   emitEventSync(deps, m.companyId, "message.status", {

@@ -9,6 +9,7 @@ import { RetryLaterError } from "../queue/types.ts";
 import { toDriverAccount } from "./account-config.ts";
 import { getComplianceSettings } from "./compliance.ts";
 import { RECONCILE_JOB } from "./reconcile.ts";
+import { recordMessageStatsSync } from "./stats.ts";
 import type { Throttle } from "./throttle.ts";
 
 /** Job that hands one queued message to its provider. */
@@ -120,6 +121,7 @@ async function settle(deps: Deps, m: Message, patch: Partial<Message>, suppress 
     if (!cur || cur.status !== "sending") return; // a delivery report or a reconcile got there first
     const next: Message = { ...cur, ...patch };
     s.db("messages").putSync(m.id, next);
+    recordMessageStatsSync(deps, cur, next);
     const counters = new CounterBatch(s);
     counters.move(cur.campaignId, cur.status, next.status!);
     counters.flushSync();

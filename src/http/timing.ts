@@ -1,0 +1,69 @@
+import { Elysia } from "elysia";
+
+/** Upper bounds (seconds) of the latency buckets: fine below 20 ms, where the webhook target lies. */
+export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** One labelled series of a Prometheus histogram: cumulative only when rendered. */
+interface Series {
+  labels: Record<string, string>;
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+/** An in-memory latency histogram keyed by a small, bounded set of label values. */
+export class LatencyHistogram {
+  private readonly series = new Map<string, Series>();
+  constructor(readonly buckets: readonly number[] = LATENCY_BUCKETS) {}
+
+  /** Records one observation (seconds) under `labels` (values must come from a bounded set). */
+  observe(labels: Record<string, string>, seconds: number): void {
+    const id = JSON.stringify(labels);
+    let s = this.series.get(id);
+    if (!s) this.series.set(id, (s = { labels, counts: new Array(this.buckets.length).fill(0), sum: 0, count: 0 }));
+    const i = this.buckets.findIndex((b) => seconds <= b);
+    if (i >= 0) s.counts[i]!++;
+    s.sum += seconds;
+    s.count++;
+  }
+
+  /** Each series with cumulative bucket counts (`le` order as `buckets`, then +Inf = count). */
+  snapshot(): Array<{ labels: Record<string, string>; cumulative: number[]; sum: number; count: number }> {
+    return [...this.series.values()].map((s) => {
+      let run = 0;
+      return { labels: s.labels, cumulative: s.counts.map((c) => (run += c)), sum: s.sum, count: s.count };
+    });
+  }
+}
+
+const WEBHOOKS = "/webhooks/";
+
+/** The path of a request URL without parsing it (this runs on every request). */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  return start < 0 ? "/" : url.slice(start);
+}
+
+/**
+ * Hooks that time provider webhook requests (`/webhooks/:driver/...`) from arrival to response into
+ * `histogram`, labelled by driver (unknown names fold into "other") and outcome ("ok" | "error").
+ * Mount before the webhook routes.
+ */
+export function webhookTiming(histogram: LatencyHistogram, driverNames: readonly string[]) {
+  const known = new Set(driverNames);
+  const started = new WeakMap<Request, number>();
+  return new Elysia()
+    .onRequest(({ request }) => {
+      if (pathOf(request.url).startsWith(WEBHOOKS)) started.set(request, performance.now());
+    })
+    .onAfterResponse({ as: "global" }, (ctx) => {
+      const t0 = started.get(ctx.request);
+      if (t0 === undefined) return;
+      started.delete(ctx.request);
+      const driver = pathOf(ctx.request.url).slice(WEBHOOKS.length).split(/[/?]/, 1)[0]!;
+      const c = ctx as unknown as { error?: unknown; responseValue?: unknown; set: { status?: number | string } };
+      const status = c.responseValue instanceof Response ? c.responseValue.status : Number(c.set.status ?? 200);
+      const outcome = c.error !== undefined || status >= 400 ? "error" : "ok";
+      histogram.observe({ driver: known.has(driver) ? driver : "other", outcome }, (performance.now() - t0) / 1000);
+    });
+}

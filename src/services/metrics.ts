@@ -1,0 +1,88 @@
+/**
+ * `GET /metrics` in the Prometheus text exposition format (0.0.4). Everything is read from durable
+ * counters or memory at scrape time; nothing here writes.
+ */
+import type { Deps } from "../deps.ts";
+import { MESSAGE_STATUSES } from "../domain/message.ts";
+import type { LatencyHistogram } from "../http/timing.ts";
+
+type Labels = Record<string, string>;
+
+/** Escapes a label value: backslash, double quote and line feed, as the format requires. */
+export function escapeLabel(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+function labelText(labels: Labels): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
+  return parts.length ? `{${parts.join(",")}}` : "";
+}
+
+function num(n: number): string {
+  return Number.isFinite(n) ? String(n) : n > 0 ? "+Inf" : n < 0 ? "-Inf" : "NaN";
+}
+
+/** Builds the text of one scrape. */
+class Exposition {
+  private readonly lines: string[] = [];
+  family(name: string, type: "gauge" | "counter" | "histogram", help: string): this {
+    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    return this;
+  }
+  sample(name: string, labels: Labels, value: number): this {
+    this.lines.push(`${name}${labelText(labels)} ${num(value)}`);
+    return this;
+  }
+  text(): string {
+    return this.lines.join("\n") + "\n";
+  }
+}
+
+/**
+ * Messages per status across every company, summed from the campaigns' counters. A scan of
+ * `campaignCounts` (a dozen keys per campaign): fine for a scrape every 15 s. Auto-replies, which
+ * belong to no campaign, are not counted.
+ */
+export function messagesByStatus(deps: Pick<Deps, "storage">): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, 0]));
+  for (const { key, value } of deps.storage.db("campaignCounts").getRange()) {
+    const name = (key as [string, string])[1];
+    if (name in out) out[name]! += value as number;
+  }
+  return out;
+}
+
+/** The whole scrape: queues, messages by status, webhook latency, process memory and uptime. */
+export function renderMetrics(deps: Pick<Deps, "storage" | "queue">, webhookLatency: LatencyHistogram): string {
+  const x = new Exposition();
+  const queues = deps.queue.stats();
+  const perQueue = (name: string, help: string, pick: (q: (typeof queues)[number]) => number, type: "gauge" | "counter" = "gauge") => {
+    x.family(name, type, help);
+    for (const q of queues) x.sample(name, { queue: q.name }, pick(q));
+  };
+  perQueue("pombo_queue_depth", "Jobs due and waiting to run.", (q) => q.depth);
+  perQueue("pombo_queue_delayed", "Jobs waiting for their run time (scheduled or backing off).", (q) => q.delayed);
+  perQueue("pombo_queue_running", "Jobs being run now.", (q) => q.running);
+  perQueue("pombo_queue_failed", "Dead letters (jobs that gave up).", (q) => q.failed);
+  perQueue("pombo_queue_completed_per_minute", "Jobs completed in the last minute.", (q) => q.perMinute);
+  perQueue("pombo_queue_completed_total", "Jobs completed since the queue was created.", (q) => q.completed ?? 0, "counter");
+
+  x.family("pombo_messages", "gauge", "Campaign messages now in each status (summed over campaigns).");
+  for (const [status, n] of Object.entries(messagesByStatus(deps))) x.sample("pombo_messages", { status }, n);
+
+  const h = "pombo_http_request_duration_seconds";
+  x.family(h, "histogram", "Time to answer provider webhook requests (/webhooks/:driver/:accountId).");
+  for (const s of webhookLatency.snapshot()) {
+    const labels = { route: "webhooks", ...s.labels };
+    webhookLatency.buckets.forEach((le, i) => x.sample(`${h}_bucket`, { ...labels, le: String(le) }, s.cumulative[i]!));
+    x.sample(`${h}_bucket`, { ...labels, le: "+Inf" }, s.count);
+    x.sample(`${h}_sum`, labels, s.sum);
+    x.sample(`${h}_count`, labels, s.count);
+  }
+
+  const mem = process.memoryUsage();
+  x.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.").sample("process_resident_memory_bytes", {}, mem.rss);
+  x.family("process_heap_bytes", "gauge", "JavaScript heap in use, in bytes.").sample("process_heap_bytes", {}, mem.heapUsed);
+  x.family("pombo_uptime_seconds", "gauge", "Seconds since the process started.").sample("pombo_uptime_seconds", {}, Math.round(process.uptime()));
+  return x.text();
+}
