@@ -9,11 +9,15 @@ import { errorResponse, mapError } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
 import { keywordRoutes } from "./http/keywords.ts";
 import { messageRoutes } from "./http/messages.ts";
+import { metricsRoutes } from "./http/metrics.ts";
+import { queueRoutes } from "./http/queues.ts";
 import { sandboxRoutes } from "./http/sandbox.ts";
 import { sessionRoutes } from "./http/session.ts";
+import { statsRoutes } from "./http/stats.ts";
 import { suppressionRoutes } from "./http/suppressions.ts";
 import { tokenRoutes } from "./http/tokens.ts";
 import { uiRoutes } from "./http/ui.ts";
+import { webhookDeliveryRoutes } from "./http/webhook-deliveries.ts";
 import { webhookEndpointRoutes } from "./http/webhook-endpoints.ts";
 import { webhookRoutes } from "./http/webhooks.ts";
 
@@ -32,6 +36,7 @@ export function buildApp(deps: Deps) {
     })
     .onError(({ code, error, request }) => mapError(code, error, deps.log, new URL(request.url).pathname))
     .use(healthRoutes(deps))
+    .use(metricsRoutes(deps))
     .use(docsRoutes())
     .use(sessionRoutes(deps))
     .use(tokenRoutes(deps))
@@ -41,6 +46,9 @@ export function buildApp(deps: Deps) {
     .use(keywordRoutes(deps))
     .use(suppressionRoutes(deps))
     .use(webhookEndpointRoutes(deps))
+    .use(webhookDeliveryRoutes(deps))
+    .use(queueRoutes(deps))
+    .use(statsRoutes(deps))
     .use(campaignRoutes(deps))
     .use(messageRoutes(deps))
     .use(sandboxRoutes(deps))
