@@ -5,8 +5,13 @@ import { campaignRoutes } from "./http/campaigns.ts";
 import { complianceRoutes } from "./http/compliance.ts";
 import { docsRoutes } from "./http/docs.ts";
 import { driverRoutes } from "./http/drivers.ts";
-import { errorResponse, mapError } from "./http/errors.ts";
+import { guardApiRequest } from "./http/auth.ts";
+import { mapError } from "./http/errors.ts";
+import { limitJsonBody } from "./http/body-limit.ts";
 import { healthRoutes } from "./http/health.ts";
+import { importRoutes } from "./http/imports.ts";
+import { contactRoutes } from "./http/contacts.ts";
+import { listRoutes } from "./http/lists.ts";
 import { keywordRoutes } from "./http/keywords.ts";
 import { messageRoutes } from "./http/messages.ts";
 import { metricsRoutes } from "./http/metrics.ts";
@@ -21,17 +26,16 @@ import { webhookDeliveryRoutes } from "./http/webhook-deliveries.ts";
 import { webhookEndpointRoutes } from "./http/webhook-endpoints.ts";
 import { webhookRoutes } from "./http/webhooks.ts";
 
-/** Content types whose bodies are streamed by their routes rather than parsed in memory. */
-const STREAMED = ["text/csv", "multipart/form-data", "application/octet-stream"];
-
 /** The composition root of the HTTP side: every route module mounted on one Elysia app, nothing global. */
 export function buildApp(deps: Deps) {
   return new Elysia({ serve: { maxRequestBodySize: deps.config.maxUploadBytes } })
     .onRequest(({ request }) => {
-      const len = Number(request.headers.get("content-length") ?? 0);
-      const type = request.headers.get("content-type") ?? "";
-      if (len > deps.config.maxJsonBytes && !STREAMED.some((s) => type.startsWith(s)) && !new URL(request.url).pathname.startsWith("/webhooks/")) {
-        return errorResponse(413, "body_too_large", `request bodies are limited to ${deps.config.maxJsonBytes} bytes`);
+      const path = new URL(request.url).pathname;
+      try {
+        limitJsonBody(request, deps.config.maxJsonBytes);
+        guardApiRequest(deps, request, path);
+      } catch (e) {
+        return mapError("", e, deps.log, path);
       }
     })
     .onError(({ code, error, request }) => mapError(code, error, deps.log, new URL(request.url).pathname))
@@ -53,6 +57,9 @@ export function buildApp(deps: Deps) {
     .use(messageRoutes(deps))
     .use(sandboxRoutes(deps))
     .use(webhookRoutes(deps))
+    .use(listRoutes(deps))
+    .use(importRoutes(deps))
+    .use(contactRoutes(deps))
     .use(uiRoutes(deps));
 }
 
