@@ -58,9 +58,6 @@ export async function startPombo(): Promise<RunningPombo> {
   const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: "warn", BASE_URL: "http://127.0.0.1", WORKER_THREADS: "1", POMBO_SECRET_KEY: "" }, join(dir, ".env"));
   const logs: string[] = [];
   const sys = createSystem(config, systemClock, createLogger("warn", (l) => void logs.push(l)));
-  // The import job's handler lives in handlers-imports.ts; until createSystem wires it, do it here (re-registering is harmless).
-  const { registerImportHandlers } = await import("../../src/queue/handlers-imports.ts");
-  registerImportHandlers(sys.runner, sys.deps);
   const server = sys.app.listen({ port: 0, hostname: "127.0.0.1" });
   sys.startBackground({ spreadMs: 0 });
   const url = `http://127.0.0.1:${server.server!.port}`;
