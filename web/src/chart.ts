@@ -19,8 +19,10 @@ export interface LineChart {
 function timeLabel(sec: number): string {
   const d = new Date(sec * 1000);
   const withSeconds = d.getSeconds() !== 0;
-  return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: withSeconds ? "2-digit" : undefined });
+  return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: withSeconds ? "2-digit" : undefined, hour12: false });
 }
+
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 
 /** A responsive line chart with a caption for screen readers; width follows its container. */
 export function lineChart(label: string, series: Array<Omit<Series, "values">>, height = 220): LineChart {
@@ -32,7 +34,8 @@ export function lineChart(label: string, series: Array<Omit<Series, "values">>, 
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true } },
     axes: [
-      { stroke: "#52606d", grid: { stroke: "#e4e7eb" }, values: (_u, splits) => splits.map(timeLabel), space: 60 },
+      // Whole seconds and up only, so two ticks never share a label.
+      { stroke: "#52606d", grid: { stroke: "#e4e7eb" }, values: (_u, splits) => splits.map(timeLabel), space: 70, incrs: TIME_STEPS },
       { stroke: "#52606d", grid: { stroke: "#e4e7eb" }, size: 50 },
     ],
     series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, fill: `${s.color}14`, points: { show: false } }))],
