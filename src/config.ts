@@ -16,6 +16,14 @@ export interface Config {
   readonly workerThreads: number;
   /** Session lifetime in milliseconds. */
   readonly sessionTtlMs: number;
+  /** How long a message whose send outcome is unknown waits before the provider's lookup settles it (default 60 s). */
+  readonly reconcileDelayMs: number;
+  /** When the minute tick runs (croner pattern, default `0 * * * * *`). Each tick hands out a full minute's quota: change it only for drills and tests. */
+  readonly tickCron: string;
+  /** Sends of one tick are spread over this many ms (default 60,000: even pacing across the minute). */
+  readonly tickSpreadMs: number;
+  /** How long a drained campaign waits for late delivery reports before it is completed (default 15 min). */
+  readonly completionWaitMs: number;
 }
 
 /** Parses KEY=VALUE lines of a .env file; comments and blank lines are ignored, quotes stripped. */
@@ -60,5 +68,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxJsonBytes: int(e, "MAX_JSON_BYTES", 1024 * 1024),
     workerThreads: int(e, "WORKER_THREADS", 2),
     sessionTtlMs: int(e, "SESSION_TTL_HOURS", 24 * 14) * 3600_000,
+    reconcileDelayMs: int(e, "RECONCILE_DELAY_MS", 60_000),
+    tickCron: e.TICK_CRON?.trim() || "0 * * * * *",
+    tickSpreadMs: int(e, "TICK_SPREAD_MS", 60_000),
+    completionWaitMs: int(e, "COMPLETION_WAIT_MS", 15 * 60_000),
   });
 }

@@ -46,9 +46,10 @@ export function createSystem(config: Config, clock: Clock, log: Logger, opts: { 
   const app = buildApp(deps);
   let cron: Cron | undefined;
   let ticking: Promise<unknown> = Promise.resolve();
+  const tickDefaults: TickOptions = { spreadMs: config.tickSpreadMs, completionWaitMs: config.completionWaitMs };
   const runTick = (o?: TickOptions) => {
     // One tick at a time: a slow minute never overlaps the next.
-    const p = ticking.then(() => tick(deps, throttle, clock.now(), o));
+    const p = ticking.then(() => tick(deps, throttle, clock.now(), { ...tickDefaults, ...o }));
     ticking = p.catch((e) => log.error("tick failed", { error: String(e?.stack ?? e) }));
     return p;
   };
@@ -57,7 +58,7 @@ export function createSystem(config: Config, clock: Clock, log: Logger, opts: { 
     tick: runTick,
     startBackground(o) {
       runner.start();
-      cron = new Cron("0 * * * * *", () => void runTick(o).catch(() => {}));
+      cron = new Cron(config.tickCron ?? "0 * * * * *", () => void runTick(o).catch(() => {}));
       void runTick(o).catch(() => {});
     },
     async close() {

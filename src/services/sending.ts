@@ -3,7 +3,7 @@ import { DriverError } from "../drivers/driver.ts";
 import { isInsideWindow } from "../domain/quiet-hours.ts";
 import { getAccountById } from "../storage/accounts.ts";
 import { CounterBatch, getCampaign } from "../storage/campaigns.ts";
-import { addPendingSync, getMessage, type Message } from "../storage/messages.ts";
+import { addPendingSync, getMessage, type Message, putMessageSync } from "../storage/messages.ts";
 import { isSuppressed, putSuppressionSync } from "../storage/suppressions.ts";
 import { RetryLaterError } from "../queue/types.ts";
 import { toDriverAccount } from "./account-config.ts";
@@ -44,14 +44,14 @@ async function claim(deps: Deps, job: SendJob): Promise<Claim> {
     if (!m) return { ok: false };
     const counters = new CounterBatch(s);
     const set = (next: Message) => {
-      s.db("messages").putSync(m.id, next);
+      putMessageSync(s, next);
       counters.move(m.campaignId, m.status, next.status);
       if (next.reason) counters.add(m.campaignId!, `skip:${next.reason}`, 1);
       counters.flushSync();
     };
     if (m.status === "sending") {
       set({ ...m, status: "unknown" });
-      deps.queue.enqueueSync({ name: RECONCILE_JOB, data: { messageId: m.id }, runAt: now + 60_000, key: `reconcile:${m.id}` });
+      enqueueReconcileSync(deps, m.id, now);
       return { ok: false };
     }
     if (m.status !== "queued") return { ok: false };
@@ -108,19 +108,40 @@ async function onDriverError(deps: Deps, throttle: Throttle, m: Message, e: Driv
     case "config":
       return settle(deps, m, { status: "failed", error: e.message, errorCode: e.code ?? e.kind });
     case "unknown_outcome":
-      await settle(deps, m, { status: "unknown", error: e.message });
-      await deps.queue.enqueue({ name: RECONCILE_JOB, data: { messageId: m.id }, runAt: now + 60_000, key: `reconcile:${m.id}` });
+      // The reconcile job commits with the status: a kill between two writes would leave the message
+      // `unknown` with nothing to settle it (the re-run send job only acts on queued/sending).
+      await settle(deps, m, { status: "unknown", error: e.message }, false, () => enqueueReconcileSync(deps, m.id, now));
   }
 }
 
-/** Records the result of a send attempt (from `sending`), with counters and the provider-id index, in one transaction. */
-async function settle(deps: Deps, m: Message, patch: Partial<Message>, suppress = false): Promise<void> {
+/**
+ * Queues the reconcile of an `unknown` message after the configured delay (RECONCILE_DELAY_MS). Call inside
+ * a write transaction. Many attempts: a lookup that fails for a while (provider down) must not dead-letter
+ * the only job that can settle the message.
+ */
+function enqueueReconcileSync(deps: Deps, messageId: string, now: number): void {
+  const delay = deps.config.reconcileDelayMs ?? 60_000;
+  // One job per `unknown` episode (this runs in the transaction that makes the message unknown), so no key is
+  // needed for dedupe; a key of the message alone could still be held by the reconcile that just re-queued it,
+  // and a resend failing again would then get no reconcile at all.
+  deps.queue.enqueueSync({ name: RECONCILE_JOB, data: { messageId }, runAt: now + delay, key: `reconcile:${messageId}:${now}`, maxAttempts: RECONCILE_MAX_ATTEMPTS });
+}
+
+/** Reconcile attempts before dead letter: with 15-minute waits and backoff capped at an hour, well over a day. */
+const RECONCILE_MAX_ATTEMPTS = 200;
+
+/**
+ * Records the result of a send attempt (from `sending`), with counters and the provider-id index, in one
+ * transaction; `also` runs inside it (only when the record moves).
+ */
+async function settle(deps: Deps, m: Message, patch: Partial<Message>, suppress = false, also?: () => void): Promise<void> {
   const s = deps.storage;
   await s.env.transaction(() => {
     const cur = getMessage(s, m.id);
     if (!cur || cur.status !== "sending") return; // a delivery report or a reconcile got there first
+    also?.();
     const next: Message = { ...cur, ...patch };
-    s.db("messages").putSync(m.id, next);
+    putMessageSync(s, next);
     recordMessageStatsSync(deps, cur, next);
     const counters = new CounterBatch(s);
     counters.move(cur.campaignId, cur.status, next.status!);
@@ -140,7 +161,7 @@ export async function requeueUnknown(deps: Deps, messageId: string): Promise<voi
   await s.env.transaction(() => {
     const m = getMessage(s, messageId);
     if (!m || m.status !== "unknown" || !m.from) return;
-    s.db("messages").putSync(m.id, { ...m, status: "queued", error: undefined });
+    putMessageSync(s, { ...m, status: "queued", error: undefined });
     const counters = new CounterBatch(s);
     counters.move(m.campaignId, "unknown", "queued");
     counters.flushSync();
