@@ -15,7 +15,8 @@ export async function runBackupCommand(config: Config, argv: string[]): Promise<
   mkdirSync(target, { recursive: true });
   const storage = openStorage(config.dataDir);
   try {
-    await storage.env.backup(join(target, "data.mdb"), true);
+    // LMDB copies into a directory (it writes data.mdb there), like the environment it copies.
+    await storage.env.backup(target, true);
     console.log(`backup written to ${target}; restore with DATA_DIR=${to}`);
   } finally {
     await storage.close();
