@@ -1,22 +1,28 @@
 import { loadConfig } from "../config.ts";
 import { runBackupCommand } from "./backup.ts";
-import { runGeoCommand } from "./geo.ts";
+import { ensureGeoTable, runGeoCommand } from "./geo.ts";
 import { runImportCommand } from "./import.ts";
 import { runUserCommand } from "./user.ts";
 
 const USAGE = `usage: pombo <command>
-  serve                                            start the server (same as bun run start)
+  serve                                            start the server (same as bun run start); builds the
+                                                   geo-prefix table first when it is missing or outdated
   user add --email E --password P --company NAME   create a company (if new) and an owner
   backup --to DIR                                  hot, consistent copy of the data
   import FILE --list ID [--phone-column C] [--country US]   import a CSV with a progress bar (--resume IMPORT_ID)
   geo rebuild                                      reload the geo-prefix table`;
 
-/** The admin CLI: one sub-command per file, each taking the config and its own arguments. */
+/**
+ * The admin CLI: one sub-command per file, each taking the config and its own arguments. It is also the entry
+ * point of the compiled binary (`dist/pombo serve`, …); with no command it prints this usage (exit 0), so a
+ * mistyped service definition fails visibly instead of starting a server on defaults.
+ */
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   const config = loadConfig();
   switch (cmd) {
     case "serve":
+      await ensureGeoTable(config);
       return (await import("../main.ts")).serve(config);
     case "user":
       return runUserCommand(config, rest);

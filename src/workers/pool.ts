@@ -1,5 +1,9 @@
 import Piscina from "piscina";
 import type { Config } from "../config.ts";
+import { embeddedEntry, IS_BINARY } from "../embedded.ts";
+
+/** This file's sibling from source; in the compiled binary, the same module embedded as an extra entry point. */
+const ENTRY = IS_BINARY ? embeddedEntry("src/workers/entry.ts") : new URL("./entry.ts", import.meta.url).href;
 
 /**
  * The CPU worker pool. Workers stay alive for the life of the process (min = max threads, no idle timeout):
@@ -9,7 +13,7 @@ import type { Config } from "../config.ts";
 export function createPool(config: Pick<Config, "workerThreads">): Piscina {
   const threads = Math.max(1, config.workerThreads);
   return new Piscina({
-    filename: new URL("./entry.ts", import.meta.url).href,
+    filename: ENTRY,
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Infinity,
