@@ -39,6 +39,7 @@ export function sandboxInboundRequest(accountId: string, sms: { from: string; to
 /** Creates the sandbox driver; its pending reports are flushed through `host.ingest` on `close()`. */
 export function createSandboxDriver(host: DriverHost): SmsDriver {
   const pending = new Map<ReturnType<typeof setTimeout>, () => Promise<void>>();
+  const buckets = new Map<string, Array<Record<string, unknown>>>();
   const inFlight = new Set<Promise<void>>();
 
   const fire = (report: () => Promise<void>) => {
@@ -65,13 +66,7 @@ export function createSandboxDriver(host: DriverHost): SmsDriver {
       if (!/^\+\d{6,15}$/.test(sms.to)) throw new DriverError("rejected", "sandbox: 'to' is not an E.164 number", "invalid_number");
       const providerId = "SB" + randomBytes(12).toString("hex");
       const delay = numberOr(account.config.deliveryDelayMs, SANDBOX_DEFAULT_DELAY_MS);
-      const report = () => host.ingest("sandbox", account.id, statusRequest(account, sms, providerId, host.clock.now()));
-      const timer = setTimeout(() => {
-        pending.delete(timer);
-        fire(report);
-      }, delay);
-      (timer as { unref?: () => void }).unref?.();
-      pending.set(timer, report);
+      schedule(account, delay, statusEvent(account, sms, providerId));
       return { providerId };
     },
     verifyWebhook: () => ({ ok: false, reason: "sandbox events only enter through the process itself" }),
@@ -83,29 +78,65 @@ export function createSandboxDriver(host: DriverHost): SmsDriver {
         fire(report);
       }
       pending.clear();
+      buckets.clear();
       await Promise.all([...inFlight]);
     },
   };
 
-  function statusRequest(account: DriverAccount, sms: OutboundSms, providerId: string, at: number): WebhookRequest {
+  /**
+   * Reports due within the same 50 ms slot for one account travel as one webhook (a JSON array), the way
+   * providers batch callbacks under load: one durable write and one queue job for many reports.
+   */
+  function schedule(account: DriverAccount, delay: number, event: Record<string, unknown>): void {
+    const due = Math.ceil((Date.now() + delay) / BATCH_SLOT_MS) * BATCH_SLOT_MS;
+    const key = `${account.id}:${due}`;
+    const open = buckets.get(key);
+    if (open) {
+      open.push(event);
+      return;
+    }
+    const events = [event];
+    buckets.set(key, events);
+    const report = () => {
+      const at = host.clock.now();
+      const body = JSON.stringify(events.map((e) => ({ ...e, at })));
+      return host.ingest("sandbox", account.id, { url: account.webhookUrl, method: "POST", headers: { "content-type": "application/json" }, body });
+    };
+    const timer = setTimeout(() => {
+      pending.delete(timer);
+      buckets.delete(key);
+      fire(report);
+    }, Math.max(0, due - Date.now()));
+    (timer as { unref?: () => void }).unref?.();
+    pending.set(timer, report);
+  }
+
+  function statusEvent(account: DriverAccount, sms: OutboundSms, providerId: string): Record<string, unknown> {
     const outcome = sandboxOutcome(sms.messageId, numberOr(account.config.failureRate, 0));
-    const body = JSON.stringify({ type: "status", providerId, messageId: sms.messageId, to: sms.to, ...outcome, at });
-    return { url: account.webhookUrl, method: "POST", headers: { "content-type": "application/json" }, body };
+    return { type: "status", providerId, messageId: sms.messageId, to: sms.to, ...outcome };
   }
 }
+
+/** Reports due within one slot of this many ms are delivered together. */
+const BATCH_SLOT_MS = 50;
 
 function numberOr(v: unknown, fallback: number): number {
   return typeof v === "number" && Number.isFinite(v) ? v : fallback;
 }
 
 /*
- * The sandbox's own wire format (JSON), one event per webhook:
+ * The sandbox's own wire format (JSON): one event, or an array of events (reports due together):
  *   {"type":"status","providerId":"SB3f9c0a…","messageId":"m_01","to":"+15551234567","status":"undelivered",
  *    "errorCode":"sandbox_unreachable","errorMessage":"Simulated: handset unreachable","at":1767625200000}
  *   {"type":"inbound","providerId":"SBIN81d2…","from":"+15551234567","to":"+15557654321","body":"STOP","at":1767625200000}
  */
 function parseSandboxEvent(body: string): WebhookEvent[] {
-  const e = JSON.parse(body) as Record<string, unknown>;
+  const parsed = JSON.parse(body) as unknown;
+  return (Array.isArray(parsed) ? parsed : [parsed]).map((e) => parseOne(e as Record<string, unknown>));
+}
+
+function parseOne(e: Record<string, unknown>): WebhookEvent {
+  if (!e || typeof e !== "object") throw new Error("sandbox webhook event is not an object");
   const str = (k: string) => (typeof e[k] === "string" ? (e[k] as string) : undefined);
   const at = typeof e.at === "number" ? e.at : undefined;
   const providerId = str("providerId");
@@ -114,11 +145,11 @@ function parseSandboxEvent(body: string): WebhookEvent[] {
     const from = str("from");
     const to = str("to");
     if (!from || !to || typeof e.body !== "string") throw new Error("sandbox inbound without from/to/body");
-    return [{ type: "inbound", providerId, from, to, body: e.body, at }];
+    return { type: "inbound", providerId, from, to, body: e.body, at };
   }
   const status = str("status");
   if (e.type !== "status" || !status || !["queued", "sent", "delivered", "undelivered", "failed"].includes(status)) {
     throw new Error("sandbox webhook with an unknown type or status");
   }
-  return [{ type: "status", providerId, status: status as "delivered", errorCode: str("errorCode"), errorMessage: str("errorMessage"), at }];
+  return { type: "status", providerId, status: status as "delivered", errorCode: str("errorCode"), errorMessage: str("errorMessage"), at };
 }

@@ -96,7 +96,7 @@ export class JobQueue {
   }
 
   /**
-   * Stores one job synchronously, for use inside a caller's `storage.env.transactionSync` so a
+   * Stores one job synchronously, for use inside a caller's `storage.env.transaction(Sync)` so a
    * record and its job commit together (both or neither). The runner is woken after the commit.
    * @throws Error on an invalid spec.
    */
@@ -104,7 +104,9 @@ export class JobQueue {
     const now = this.opts.clock.now();
     const job = this.prepare(spec, now);
     const [id] = this.opts.storage.env.transactionSync(() => this.insertAll([job], now));
-    queueMicrotask(() => this.wake(job.runAt));
+    // Inside an async `env.transaction` the job is visible only once that batch commits: wake the runner
+    // then (`committed`, read here, is that batch's promise), not before.
+    void this.opts.storage.env.committed.then(() => this.wake(job.runAt));
     return id!;
   }
 

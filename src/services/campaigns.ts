@@ -3,7 +3,7 @@ import { nextCampaignStatus, type CampaignAction } from "../domain/campaign.ts";
 import { DomainError, notFound } from "../domain/errors.ts";
 import { parseTemplate } from "../domain/template.ts";
 import { CounterBatch, getCampaign, putCampaignSync, readCounts, type Campaign } from "../storage/campaigns.ts";
-import { getMessage, removePendingSync } from "../storage/messages.ts";
+import { getMessage, putMessageSync, removePendingSync } from "../storage/messages.ts";
 import { newId } from "../storage/ids.ts";
 import { getList } from "../storage/lists.ts";
 
@@ -120,7 +120,7 @@ export async function cancelPendingBatch(deps: Deps, companyId: string, campaign
       const m = getMessage(s, id);
       if (!m || m.status !== "pending") continue;
       removePendingSync(s, campaignId, m.tz, m.rand, id);
-      s.db("messages").putSync(id, { ...m, status: "skipped", reason: "canceled" });
+      putMessageSync(s, { ...m, status: "skipped", reason: "canceled" });
       counters.move(campaignId, "pending", "skipped");
       counters.add(campaignId, "skip:canceled", 1);
     }

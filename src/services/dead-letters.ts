@@ -6,6 +6,7 @@
 import type { AuthContext, Deps } from "../deps.ts";
 import { DomainError, notFound } from "../domain/errors.ts";
 import type { Job } from "../queue/types.ts";
+import { getMessage } from "../storage/messages.ts";
 
 /** A dead letter as the API shows it: the data reduced to a few harmless scalars. */
 export interface DeadJobView {
@@ -31,7 +32,7 @@ export function jobCompany(deps: Pick<Deps, "storage">, job: Job): string | unde
   // Jobs that carry only an account or message id (provider webhooks, reconciles) belong to its company;
   // when that record is gone too, the job is treated as system work.
   if (typeof data.accountId === "string") return deps.storage.db("accountIndex").get(data.accountId);
-  if (typeof data.messageId === "string") return deps.storage.db("messages").get(data.messageId)?.companyId;
+  if (typeof data.messageId === "string") return getMessage(deps.storage, data.messageId)?.companyId;
   return undefined;
 }
 

@@ -3,7 +3,7 @@ import { quotaPerMinute } from "../domain/quota.ts";
 import { isInsideWindow } from "../domain/quiet-hours.ts";
 import { getAccountById, listNumbers } from "../storage/accounts.ts";
 import { CounterBatch, getCampaign } from "../storage/campaigns.ts";
-import { getMessage, getRecipient, pendingZones, removePendingSync, samplePending, type Message } from "../storage/messages.ts";
+import { getMessage, getRecipient, type Message, pendingZones, putMessageSync, removePendingSync, samplePending } from "../storage/messages.ts";
 import { isSuppressed } from "../storage/suppressions.ts";
 import { getComplianceSettings } from "./compliance.ts";
 import { pickSender } from "./senders.ts";
@@ -62,7 +62,7 @@ export async function dispatchAccount(
             ? "frequency_cap"
             : undefined;
         if (reason) {
-          s.db("messages").putSync(m.id, { ...m, status: "skipped", reason });
+          putMessageSync(s, { ...m, status: "skipped", reason });
           counters.move(m.campaignId, "pending", "skipped");
           counters.add(m.campaignId, `skip:${reason}`, 1);
           result.skipped++;
@@ -70,7 +70,7 @@ export async function dispatchAccount(
         }
         const from = pickSender(numbers, m.to);
         const queued: Message = { ...m, status: "queued", from, queuedAt: now };
-        s.db("messages").putSync(m.id, queued);
+        putMessageSync(s, queued);
         // Reserve the recipient now, so a second campaign in this same minute sees the cap.
         s.db("recipients").putSync([m.companyId, m.to], { ...rec, lastCampaignAt: now, lastCampaignMsg: m.id });
         counters.move(m.campaignId, "pending", "queued");

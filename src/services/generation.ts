@@ -4,7 +4,7 @@ import { parseTemplate, renderTemplate, type TemplatePart } from "../domain/temp
 import { CounterBatch, getCampaign, putCampaignSync, type Campaign } from "../storage/campaigns.ts";
 import { listContacts, type Contact } from "../storage/contacts.ts";
 import { newId } from "../storage/ids.ts";
-import { addPendingSync, insertMessageSync, type Message } from "../storage/messages.ts";
+import { addPendingSync, insertMessageSync, type Message, putMessageSync } from "../storage/messages.ts";
 import { GENERATE_JOB } from "./campaigns.ts";
 
 /** Messages created per transaction. */
@@ -56,7 +56,7 @@ export async function generateNextBatch(deps: Deps, companyId: string, campaignI
       insertMessageSync(s, m);
       const canceled = cur.status === "canceled";
       if (canceled) {
-        s.db("messages").putSync(m.id, { ...m, status: "skipped", reason: "canceled" });
+        putMessageSync(s, { ...m, status: "skipped", reason: "canceled" });
         counters.add(campaignId, "skipped", 1);
         counters.add(campaignId, "skip:canceled", 1);
       } else {

@@ -2,7 +2,7 @@ import type { Deps } from "../deps.ts";
 import type { StatusUpdate } from "../drivers/driver.ts";
 import { canAdvance } from "../domain/message.ts";
 import { CounterBatch } from "../storage/campaigns.ts";
-import { getMessage, messageIdByProviderId, type Message } from "../storage/messages.ts";
+import { getMessage, type Message, messageIdByProviderId, putMessageSync } from "../storage/messages.ts";
 import { putSuppressionSync } from "../storage/suppressions.ts";
 import { emitEventSync } from "./events.ts";
 import { recordMessageStatsSync } from "./stats.ts";
@@ -41,7 +41,7 @@ export function applyOne(deps: Deps, counters: CounterBatch, m: Message, u: Stat
   if (u.errorCode) next.errorCode = u.errorCode;
   if (u.errorMessage) next.error = u.errorMessage;
   if (next.sentAt === undefined && u.status !== "queued") next.sentAt = u.at ?? deps.clock.now();
-  s.db("messages").putSync(m.id, next);
+  putMessageSync(s, next);
   recordMessageStatsSync(deps, m, next);
   if (!m.providerId) s.db("providerIds").putSync([m.accountId, u.providerId], m.id);
   counters.move(m.campaignId, m.status, next.status);

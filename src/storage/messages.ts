@@ -37,7 +37,42 @@ export interface RecipientState {
   lastOutboundMsg?: string;
 }
 
-export const getMessage = (s: Storage, id: string): Message | undefined => s.db("messages").get(id);
+/**
+ * Messages are stored as fixed-position arrays, not objects: one shape for every message whatever fields
+ * it has, so msgpack never writes a record definition and reads stay cheap on the hot path.
+ */
+const FIELDS = [
+  "id", "companyId", "campaignId", "accountId", "to", "from", "body", "segments", "encoding", "status", "tz", "rand",
+  "createdAt", "queuedAt", "sentAt", "providerId", "reason", "error", "errorCode", "kind",
+] as const satisfies ReadonlyArray<keyof Message>;
+const ROW_VERSION = 1;
+
+function encodeMessage(m: Message): unknown[] {
+  const row: unknown[] = new Array(FIELDS.length + 1);
+  row[0] = ROW_VERSION;
+  for (let i = 0; i < FIELDS.length; i++) row[i + 1] = m[FIELDS[i]!] ?? null;
+  return row;
+}
+
+function decodeMessage(row: unknown[]): Message {
+  const m = { v: 1 } as Record<string, unknown>;
+  for (let i = 0; i < FIELDS.length; i++) {
+    const v = row[i + 1];
+    if (v !== null && v !== undefined) m[FIELDS[i]!] = v;
+  }
+  return m as unknown as Message;
+}
+
+/** One message by id. */
+export function getMessage(s: Storage, id: string): Message | undefined {
+  const row = s.db("messages").get(id) as unknown[] | undefined;
+  return row ? decodeMessage(row) : undefined;
+}
+
+/** Writes a message record (no index changes). Call inside a write transaction. */
+export function putMessageSync(s: Storage, m: Message): void {
+  s.db("messages").putSync(m.id, encodeMessage(m));
+}
 export const getRecipient = (s: Storage, companyId: string, phone: string): RecipientState | undefined => s.db("recipients").get([companyId, phone]);
 
 /** Message id for a provider id of an account (delivery reports). */
@@ -46,7 +81,7 @@ export const messageIdByProviderId = (s: Storage, accountId: string, providerId:
 
 /** Writes a new message with its listing indexes. Call inside a write transaction. */
 export function insertMessageSync(s: Storage, m: Message): void {
-  s.db("messages").putSync(m.id, m);
+  putMessageSync(s, m);
   s.db("companyMessages").putSync([m.companyId, m.id], null);
   s.db("phoneMessages").putSync([m.companyId, m.to, m.id], null);
   if (m.campaignId) s.db("campaignMessages").putSync([m.campaignId, m.to], m.id);

@@ -80,3 +80,19 @@ describe("pacing", () => {
     expect(view(auth, c.id).counts.pending).toBe(1000);
   });
 });
+
+describe("the running process", () => {
+  test("a started runner picks up jobs enqueued inside a transaction as soon as it commits, with no other wake-up", async () => {
+    const { auth, account, list } = await setup(5);
+    sys.runner.start();
+    const c = await createCampaign(sys.deps, auth, { name: "Live", accountId: account.id, listIds: [list.id], body: "Hi" });
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 1));
+      return cond();
+    };
+    expect(await until(() => view(auth, c.id).status === "paused")).toBe(true);
+    await changeCampaignStatus(sys.deps, auth, c.id, "start");
+    await sys.tick({ spreadMs: 0 });
+    expect(await until(() => view(auth, c.id).counts.delivered === 5)).toBe(true);
+  });
+});

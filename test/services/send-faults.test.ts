@@ -3,6 +3,7 @@ import { addNumber, createAccount } from "../../src/services/accounts.ts";
 import { campaignView, changeCampaignStatus, createCampaign } from "../../src/services/campaigns.ts";
 import { getCampaign } from "../../src/storage/campaigns.ts";
 import { queryMessages } from "../../src/services/message-view.ts";
+import { getMessage, putMessageSync } from "../../src/storage/messages.ts";
 import type { AuthContext } from "../../src/deps.ts";
 import { startFakeTwilio, type FakeTwilio } from "../helpers/fake-twilio.ts";
 import { settle } from "../helpers/settle.ts";
@@ -93,8 +94,7 @@ describe("provider faults", () => {
     // Simulate the crash window: intent recorded, provider reached, result never written.
     const [m] = queryMessages(sys.deps.storage, auth.company.id, { campaignId: c.id, limit: 1 }).items;
     await sys.deps.storage.env.transaction(() => {
-      const rec = sys.deps.storage.db("messages").get(m!.id);
-      sys.deps.storage.db("messages").putSync(m!.id, { ...rec, status: "sending" });
+      putMessageSync(sys.deps.storage, { ...getMessage(sys.deps.storage, m!.id)!, status: "sending" });
       sys.deps.storage.db("campaignCounts").putSync([c.id, "queued"], 0);
       sys.deps.storage.db("campaignCounts").putSync([c.id, "sending"], 1);
     });

@@ -4,6 +4,7 @@ import { createToken } from "../../src/services/auth.ts";
 import { changeCampaignStatus, createCampaign } from "../../src/services/campaigns.ts";
 import { receiveInbound } from "../../src/services/inbound.ts";
 import { recordInboundStatSync, statsOverview, statsTimeseries } from "../../src/services/stats.ts";
+import { getMessage } from "../../src/storage/messages.ts";
 import { minuteOf } from "../../src/storage/stats.ts";
 import { settle } from "../helpers/settle.ts";
 import { makeAccount, makeCompany, makeList, makeSystem, phones, type TestSystem } from "../helpers/system.ts";
@@ -14,8 +15,9 @@ afterEach(async () => sys && (await sys.destroy()));
 /** Ground truth from the message store: how many of the company's messages ended failed or undelivered. */
 function failedMessages(companyId: string): number {
   let n = 0;
-  for (const { value } of sys.deps.storage.db("messages").getRange()) {
-    if (value.companyId === companyId && (value.status === "failed" || value.status === "undelivered")) n++;
+  for (const id of sys.deps.storage.db("messages").getKeys()) {
+    const m = getMessage(sys.deps.storage, id as string)!;
+    if (m.companyId === companyId && (m.status === "failed" || m.status === "undelivered")) n++;
   }
   return n;
 }
