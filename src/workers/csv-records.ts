@@ -16,7 +16,8 @@ const CR = 13;
 
 /**
  * Parses RFC 4180-style CSV text record by record: quoted fields with `""` escapes and the delimiter or line
- * breaks inside, CRLF or LF, blank lines skipped. A record whose closing quote is followed by anything but a
+ * breaks inside, CRLF, LF or a lone CR (old Mac files; it counts as a line too, so every record has its own
+ * line number), blank lines skipped. A record whose closing quote is followed by anything but a
  * delimiter or line end is delivered as malformed (fields undefined) and parsing resumes on the next line.
  * Pure; the workers' hot loop (csv-parse is the reference it is tested against).
  */
@@ -29,7 +30,7 @@ export function parseRecords(text: string, delimiter: number, allowQuotedNewline
     const startLine = line;
     let c = text.charCodeAt(pos);
     if (c === LF) { pos++; line++; continue; }
-    if (c === CR && text.charCodeAt(pos + 1) === LF) { pos += 2; line++; continue; }
+    if (c === CR) { pos += text.charCodeAt(pos + 1) === LF ? 2 : 1; line++; continue; }
     const fields: string[] = [];
     let malformed = false;
     for (;;) {
@@ -58,18 +59,18 @@ export function parseRecords(text: string, delimiter: number, allowQuotedNewline
         while (pos < n && (c = text.charCodeAt(pos)) !== delimiter && c !== LF && c !== CR) pos++;
         fields.push(text.slice(from, pos));
       }
-      if (malformed) {
-        const nl = text.indexOf("\n", pos);
-        pos = nl < 0 ? n : nl;
-      }
+      if (malformed) while (pos < n && (c = text.charCodeAt(pos)) !== LF && c !== CR) pos++;
       if (pos >= n) break;
       c = text.charCodeAt(pos);
       if (c === delimiter && !malformed) { pos++; continue; }
       break;
     }
     const end = pos;
-    if (text.charCodeAt(pos) === CR) pos++;
-    if (text.charCodeAt(pos) === LF) { pos++; line++; }
+    if (text.charCodeAt(pos) === CR) {
+      pos++;
+      if (text.charCodeAt(pos) === LF) pos++;
+      line++;
+    } else if (text.charCodeAt(pos) === LF) { pos++; line++; }
     onRecord(malformed ? undefined : fields, startLine, start, end);
   }
   return { kind: "done", lines: line };
