@@ -3,7 +3,7 @@ import { nextCampaignStatus, type CampaignAction } from "../domain/campaign.ts";
 import { DomainError, notFound } from "../domain/errors.ts";
 import { parseTemplate } from "../domain/template.ts";
 import { CounterBatch, getCampaign, putCampaignSync, readCounts, type Campaign } from "../storage/campaigns.ts";
-import { getMessage, putMessageSync, removePendingSync } from "../storage/messages.ts";
+import { getMessage, putMessageSync, PendingRemovals } from "../storage/messages.ts";
 import { newId } from "../storage/ids.ts";
 import { getList } from "../storage/lists.ts";
 
@@ -116,14 +116,16 @@ export async function cancelPendingBatch(deps: Deps, companyId: string, campaign
   if (ids.length === 0) return;
   await s.env.transaction(() => {
     const counters = new CounterBatch(s);
+    const removals = new PendingRemovals(s);
     for (const id of ids) {
       const m = getMessage(s, id);
       if (!m || m.status !== "pending") continue;
-      removePendingSync(s, campaignId, m.tz, m.rand, id);
+      removals.remove(m);
       putMessageSync(s, { ...m, status: "skipped", reason: "canceled" });
       counters.move(campaignId, "pending", "skipped");
       counters.add(campaignId, "skip:canceled", 1);
     }
+    removals.flushSync();
     counters.flushSync();
     deps.queue.enqueueSync({ name: CANCEL_JOB, data: { companyId, campaignId }, key: `cancel:${campaignId}:${ids[ids.length - 1]}` });
   });

@@ -3,7 +3,7 @@ import { quotaPerMinute } from "../domain/quota.ts";
 import { isInsideWindow } from "../domain/quiet-hours.ts";
 import { getAccountById, listNumbers } from "../storage/accounts.ts";
 import { CounterBatch, getCampaign } from "../storage/campaigns.ts";
-import { getMessage, getRecipient, type Message, pendingZones, putMessageSync, removePendingSync, samplePending } from "../storage/messages.ts";
+import { getMessage, getRecipient, type Message, PendingRemovals, pendingZones, putMessageSync, samplePending } from "../storage/messages.ts";
 import { isSuppressed } from "../storage/suppressions.ts";
 import { getComplianceSettings } from "./compliance.ts";
 import { pickSender } from "./senders.ts";
@@ -49,12 +49,13 @@ export async function dispatchAccount(
     const slice = picks.slice(i, i + QUEUE_BATCH);
     await s.env.transaction(() => {
       const counters = new CounterBatch(s);
+      const removals = new PendingRemovals(s);
       for (const id of slice) {
         const m = getMessage(s, id);
         if (!m || m.status !== "pending" || !m.campaignId) continue;
         const c = getCampaign(s, m.companyId, m.campaignId);
         if (!c || c.status !== "running") continue;
-        removePendingSync(s, m.campaignId, m.tz, m.rand, m.id);
+        removals.remove(m);
         const rec = getRecipient(s, m.companyId, m.to);
         const reason = isSuppressed(s, m.companyId, m.to)
           ? "suppressed"
@@ -75,9 +76,11 @@ export async function dispatchAccount(
         s.db("recipients").putSync([m.companyId, m.to], { ...rec, lastCampaignAt: now, lastCampaignMsg: m.id });
         counters.move(m.campaignId, "pending", "queued");
         const job: SendJob = { messageId: m.id, companyId: m.companyId, accountId, to: m.to, from, body: m.body, tz: m.tz };
-        deps.queue.enqueueSync({ name: SEND_JOB, data: job, runAt: now + Math.floor((result.queued * spreadMs) / quota), key: `send:${m.id}` });
+        // No idempotency key: the send job only acts on a message still `queued`, so a second one is harmless.
+        deps.queue.enqueueSync({ name: SEND_JOB, data: job, runAt: now + Math.floor((result.queued * spreadMs) / quota) });
         result.queued++;
       }
+      removals.flushSync();
       counters.flushSync();
     });
   }

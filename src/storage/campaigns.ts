@@ -28,7 +28,26 @@ export interface Campaign {
 
 export type CounterName = MessageStatus | "total" | "missingFields" | `skip:${string}`;
 
-export const getCampaign = (s: Storage, companyId: string, id: string): Campaign | undefined => s.db("campaigns").get([companyId, id]);
+/**
+ * Campaign records are read for every message sent, so they are cached in memory per storage. Safe
+ * because every campaign write happens in this process through putCampaignSync, inside transactions
+ * that cannot roll back once a write was made (lmdb async transactions).
+ */
+const cache = new WeakMap<Storage, Map<string, Campaign>>();
+
+function cacheOf(s: Storage): Map<string, Campaign> {
+  let m = cache.get(s);
+  if (!m) cache.set(s, (m = new Map()));
+  return m;
+}
+
+/** One campaign of one company, or undefined (also when it belongs to another company). */
+export function getCampaign(s: Storage, companyId: string, id: string): Campaign | undefined {
+  const c = cacheOf(s).get(id) ?? (s.db("campaigns").get([companyId, id]) as Campaign | undefined);
+  if (!c || c.companyId !== companyId) return undefined;
+  cacheOf(s).set(id, c);
+  return c;
+}
 
 /** Campaigns of a company, newest first. */
 export function listCampaigns(s: Storage, companyId: string, limit = 100): Campaign[] {
@@ -40,6 +59,7 @@ export function listCampaigns(s: Storage, companyId: string, limit = 100): Campa
 /** Writes a campaign and keeps the running index in step with its status. Call inside a write transaction. */
 export function putCampaignSync(s: Storage, c: Campaign): void {
   s.db("campaigns").putSync([c.companyId, c.id], c);
+  cacheOf(s).set(c.id, c);
   if (c.status === "running") s.db("runningCampaigns").putSync([c.accountId, c.id], c.companyId);
   else s.db("runningCampaigns").removeSync([c.accountId, c.id]);
 }

@@ -94,13 +94,31 @@ export function addPendingSync(s: Storage, m: Message, rand: number): void {
   s.db("pendingZones").putSync(zk, ((s.db("pendingZones").get(zk) as number | undefined) ?? 0) + 1);
 }
 
-/** Removes a pending index entry (when the message is queued, skipped or canceled). */
-export function removePendingSync(s: Storage, campaignId: string, tz: string, rand: number, id: string): void {
-  s.db("pendingIndex").removeSync([campaignId, tz, rand, id]);
-  const zk = [campaignId, tz];
-  const n = ((s.db("pendingZones").get(zk) as number | undefined) ?? 0) - 1;
-  if (n > 0) s.db("pendingZones").putSync(zk, n);
-  else s.db("pendingZones").removeSync(zk);
+/**
+ * Removes many messages from the pending index in one transaction, writing each zone's count once.
+ * Use: `const p = new PendingRemovals(s); p.remove(m); …; p.flushSync();` inside the same transaction.
+ */
+export class PendingRemovals {
+  private readonly zones = new Map<string, { key: [string, string]; n: number }>();
+  constructor(private readonly s: Storage) {}
+
+  remove(m: Pick<Message, "id" | "campaignId" | "tz" | "rand">): void {
+    this.s.db("pendingIndex").removeSync([m.campaignId!, m.tz, m.rand, m.id]);
+    const k = m.campaignId + "\0" + m.tz;
+    const z = this.zones.get(k);
+    if (z) z.n++;
+    else this.zones.set(k, { key: [m.campaignId!, m.tz], n: 1 });
+  }
+
+  flushSync(): void {
+    const db = this.s.db("pendingZones");
+    for (const { key, n } of this.zones.values()) {
+      const left = ((db.get(key) as number | undefined) ?? 0) - n;
+      if (left > 0) db.putSync(key, left);
+      else db.removeSync(key);
+    }
+    this.zones.clear();
+  }
 }
 
 /** Time zones that still have pending messages in a campaign, with counts. */
