@@ -139,5 +139,6 @@ test(`${FILES} malformed CSV files each end done or failed with a reason, in bou
   expect(problems.slice(0, 20)).toEqual([]);
   expect(outcomes.get("done") ?? 0).toBeGreaterThan(FILES / 4);
   // Bounded: what is left after the warm-up files does not grow with the number of files.
-  expect(rssEnd - rssAfterWarmup).toBeLessThan(200 * 1024 ** 2);
+  // (Other test files share this process: measure against the larger of the two baselines.)
+  expect(rssEnd - Math.max(rssStart, rssAfterWarmup)).toBeLessThan(200 * 1024 ** 2);
 }, 120_000);
