@@ -1,6 +1,7 @@
 import { rmSync, statSync } from "node:fs";
 import type { Deps } from "../deps.ts";
 import type { Storage } from "../storage/db.ts";
+import { contactKeyPrefix, rawContactsDb } from "../storage/contacts.ts";
 import { getImport, putImportSync, type ImportFormat, type ImportRecord } from "../storage/imports.ts";
 import { FileFormatError } from "../workers/csv-format.ts";
 import { nextLineStart, readRange } from "../workers/chunk-reader.ts";
@@ -57,7 +58,9 @@ async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportForm
   const fileSize = statSync(format.dataPath).size;
   const chunkBytes = estimateChunkBytes(rec, format, fileSize);
   const isSuppressed = suppressionCheck(deps.storage, rec.companyId);
-  const base = { path: format.dataPath, fileSize, delimiter: format.delimiter, fields: format.fields, phoneIndex: format.phoneIndex, defaultCountry: rec.defaultCountry, dataDir: deps.config.dataDir };
+  const keyPrefix = contactKeyPrefix(rec.companyId, rec.listId);
+  rawContactsDb(deps.storage); // opened before the first transaction
+  const base = { path: format.dataPath, fileSize, delimiter: format.delimiter, fields: format.fields, phoneIndex: format.phoneIndex, defaultCountry: rec.defaultCountry, dataDir: deps.config.dataDir, keyPrefix };
   const run = (task: ChunkTask) => deps.pool.run(task, { name: "importChunk" }) as Promise<ChunkResult>;
   const inFlight: Promise<ChunkResult>[] = [];
   let next = rec.checkpoint.offset;

@@ -1,3 +1,5 @@
+import * as lmdb from "lmdb";
+import type { Database } from "lmdb";
 import { pack, unpack } from "msgpackr";
 import type { GeoInfo } from "../domain/geo.ts";
 import type { Storage } from "./db.ts";
@@ -24,10 +26,39 @@ export function packContact(rec: ContactRecord): Uint8Array {
   return pack(rec);
 }
 
-/** Decodes a stored contact value. */
+/**
+ * Decodes a stored contact value: raw msgpack bytes, or (written before `contacts` became a binary db) the
+ * same bytes wrapped in a msgpack bin, which decodes to a buffer first.
+ */
 export function unpackContact(phone: string, value: Uint8Array): Contact {
-  const r = unpack(value) as ContactRecord;
+  let r = unpack(value) as ContactRecord | Uint8Array;
+  if (r instanceof Uint8Array) r = unpack(r) as ContactRecord;
   return { phone, fields: r.fields, geo: r.geo };
+}
+
+/**
+ * The bytes every `contacts` key of a list starts with: lmdb's ordered-binary encoding of [companyId, listId, ""]
+ * up to the phone. A key is this prefix followed by the phone's ASCII bytes (E.164 is "+" and digits, which
+ * ordered-binary writes as they are), so workers build keys the writer puts without encoding them.
+ */
+export function contactKeyPrefix(companyId: string, listId: string): Uint8Array {
+  const probe = "+1";
+  const full = keyValueToBuffer([companyId, listId, probe]);
+  const prefix = new Uint8Array(full.subarray(0, full.length - probe.length));
+  if (Buffer.from(full.subarray(prefix.length)).toString("latin1") !== probe) throw new Error("unexpected contacts key encoding");
+  return prefix;
+}
+
+// lmdb exports ordered-binary's key encoder at run time; its type declarations do not list it.
+const { keyValueToBuffer } = lmdb as unknown as { keyValueToBuffer(key: unknown): Uint8Array };
+
+const rawHandles = new WeakMap<Storage, Database<Uint8Array, Uint8Array>>();
+
+/** `contacts` with binary keys and values, for the import writer (keys from `contactKeyPrefix`). Call outside a transaction. */
+export function rawContactsDb(s: Storage): Database<Uint8Array, Uint8Array> {
+  let db = rawHandles.get(s);
+  if (!db) rawHandles.set(s, (db = s.env.openDB({ name: "contacts", encoding: "binary", keyEncoding: "binary" }) as unknown as Database<Uint8Array, Uint8Array>));
+  return db;
 }
 
 /** One contact of a list, or undefined. */

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { open, type Database, type RootDatabase } from "lmdb";
-import { DB_NAMES, type DbName } from "./keys.ts";
+import { DB_NAMES, DB_OPTIONS, type DbName } from "./keys.ts";
 
 /** One LMDB environment with Pombo's named databases. All writes happen on the main thread. */
 export interface Storage {
@@ -28,7 +28,7 @@ export function openStorage(dataDir: string): Storage {
     useRecords: false,
   });
   const dbs = new Map<DbName, Database<any, any>>();
-  for (const name of DB_NAMES) dbs.set(name, env.openDB({ name }));
+  for (const name of DB_NAMES) dbs.set(name, env.openDB({ name, ...DB_OPTIONS[name] }));
   return {
     env,
     path,

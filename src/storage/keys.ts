@@ -21,7 +21,7 @@ export const DB_NAMES = [
   "jobsDead", //    key: [queue, jobSeq]                      → JobTuple with lastError and deadAt (dead letters)
   "queueStats", //  key: [queue, counter]                     → number: "ready" | "delayed" | "dead" | "completed", changed in the same txn; ["", "seq"] → next jobSeq
   "lists", //       key: [companyId, listId]                  → ContactList (name, contact count, deleting flag)
-  "contacts", //    key: [companyId, listId, phone E.164]     → msgpack bytes of ContactRecord {fields, geo}, packed by import workers
+  "contacts", //    key: [companyId, listId, phone E.164]     → raw msgpack bytes of ContactRecord {fields, geo} (binary db), packed by import workers
   "imports", //     key: [companyId, importId]                → ImportRecord (status, counters and resume checkpoint, updated with each batch)
   "importErrors", //key: [companyId, importId, line]          → [reason, raw] (rejected rows, for errors.csv)
   "geo", //         key: E.164 digit prefix | "version"       → GeoNode [hasLonger, region, city, timezone, carrier] resolved by longest prefix; "version" → build stamp
@@ -52,6 +52,14 @@ export const DB_NAMES = [
 ] as const;
 
 export type DbName = (typeof DB_NAMES)[number];
+
+/**
+ * Per-database open options. `contacts` stores the workers' msgpack bytes as they are (`encoding: "binary"`):
+ * the writer copies them without a msgpack bin wrapper, and readers decode with `unpackContact`.
+ */
+export const DB_OPTIONS: Partial<Record<DbName, { encoding: "binary" }>> = {
+  contacts: { encoding: "binary" },
+};
 
 /** Keys of the `meta` database. */
 export const META = {

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import type { CountryCode } from "libphonenumber-js/max";
 import type { GeoNode } from "../domain/geo.ts";
 import { PhoneNormaliser } from "../domain/phone.ts";
-import { packContact } from "../storage/contacts.ts";
 import { nextLineStart, readRange } from "./chunk-reader.ts";
+import { ContactBatch, type ContactRows } from "./contact-batch.ts";
 import { decodeText } from "./csv-format.ts";
 import { parseRecords } from "./csv-records.ts";
 import { GeoLookup } from "./geo-lookup.ts";
@@ -23,9 +23,11 @@ export interface ChunkTask {
   defaultCountry: string;
   /** DATA_DIR: the worker reads the geo table from its LMDB, never writes. */
   dataDir: string;
+  /** Start of every contact key of the list (storage/contacts.ts `contactKeyPrefix`). */
+  keyPrefix: Uint8Array;
 }
 
-/** Rows of a chunk, ready for the writer: phones with packed contact values, and rejected rows. */
+/** Rows of a chunk, ready for the writer: contacts with prebuilt keys and packed values, and rejected rows. */
 export interface ChunkResult {
   start: number;
   end: number;
@@ -35,9 +37,7 @@ export interface ChunkResult {
   rows: number;
   /** Physical lines consumed (for line numbers of later chunks). */
   lines: number;
-  phones: string[];
-  values: Uint8Array;
-  offsets: Uint32Array;
+  contacts: ContactRows;
   /** [relative line, reason, raw] */
   errors: [number, string, string][];
 }
@@ -133,8 +133,7 @@ function skipHugeLine(task: ChunkTask, out: RowSink, bytes: Buffer, readEnd: num
 
 /** Collects a chunk's rows: normalises the phone, looks up geo, packs the contact. */
 class RowSink {
-  private phones: string[] = [];
-  private parts: Uint8Array[] = [];
+  private readonly batch: ContactBatch;
   private errors: [number, string, string][] = [];
   private rows = 0;
 
@@ -142,11 +141,12 @@ class RowSink {
     private readonly task: ChunkTask,
     private readonly geo: GeoLookup,
     private readonly phone: PhoneNormaliser,
-  ) {}
+  ) {
+    this.batch = new ContactBatch(task.fields, task.phoneIndex, task.keyPrefix);
+  }
 
   reset(): void {
-    this.phones = [];
-    this.parts = [];
+    this.batch.reset();
     this.errors = [];
     this.rows = 0;
   }
@@ -163,25 +163,11 @@ class RowSink {
     if (raw === undefined || raw.trim() === "") return this.error(line, "missing_phone", text.slice(start, end));
     const p = this.phone.normalise(raw);
     if (!p.ok) return this.error(line, p.reason, text.slice(start, end));
-    const g = this.geo.lookup(p.e164);
-    const names = this.task.fields;
-    const f: Record<string, string> = {};
-    for (let i = 0; i < names.length && i < fields.length; i++) if (i !== this.task.phoneIndex) f[names[i]!] = fields[i]!;
     this.rows++;
-    this.phones.push(p.e164);
-    this.parts.push(packContact({ v: 1, fields: f, geo: { country: p.country, region: g?.region ?? "", city: g?.city ?? "", timezone: g?.timezone ?? "", carrier: g?.carrier ?? "" } }).slice());
+    this.batch.add(p.e164, fields, this.geo.answer(p.e164, p.country));
   }
 
   result(start: number, end: number, lines: number): ChunkResult {
-    const offsets = new Uint32Array(this.parts.length + 1);
-    let total = 0;
-    for (let i = 0; i < this.parts.length; i++) {
-      offsets[i] = total;
-      total += this.parts[i]!.length;
-    }
-    offsets[this.parts.length] = total;
-    const values = new Uint8Array(total);
-    for (let i = 0; i < this.parts.length; i++) values.set(this.parts[i]!, offsets[i]!);
-    return { start, end, rows: this.rows, lines, phones: this.phones, values, offsets, errors: this.errors };
+    return { start, end, rows: this.rows, lines, contacts: this.batch.take(), errors: this.errors };
   }
 }

@@ -1,0 +1,117 @@
+import { ContactPacker } from "../storage/contact-pack.ts";
+
+/**
+ * A chunk's contacts as the writer wants them: one entry per distinct phone (the first row wins), in key order,
+ * with prebuilt LMDB keys and packed values, so the single writer only copies bytes. Later rows repeating a
+ * phone of the same chunk are listed in `repeats` (the writer counts them as suppressed or duplicate).
+ */
+export interface ContactRows {
+  /** E.164 phones in key order. */
+  phones: string[];
+  /** Concatenated keys (`keyPrefix` + phone); entry i is keys[keyEnds[i-1] .. keyEnds[i]). */
+  keys: Uint8Array;
+  keyEnds: Uint32Array;
+  /** Concatenated msgpack values, same order. */
+  values: Uint8Array;
+  valueEnds: Uint32Array;
+  repeats: string[];
+}
+
+/** Collects a chunk's valid rows, then sorts and lays them out as ContactRows. */
+export class ContactBatch {
+  private readonly packer: ContactPacker;
+  private phones: string[] = [];
+  private ends: number[] = [];
+  private firstOf = new Map<string, number>();
+  private repeats: string[] = [];
+
+  /** `keyPrefix`: the bytes every contact key of the list starts with (storage/contacts.ts `contactKeyPrefix`). */
+  constructor(fields: string[], phoneIndex: number, private readonly keyPrefix: Uint8Array) {
+    this.packer = new ContactPacker(fields, phoneIndex);
+  }
+
+  reset(): void {
+    this.phones = [];
+    this.ends = [];
+    this.firstOf = new Map();
+    this.repeats = [];
+    this.packer.reset();
+  }
+
+  add(phone: string, row: string[], geo: Parameters<ContactPacker["add"]>[1]): void {
+    if (this.firstOf.has(phone)) {
+      this.repeats.push(phone);
+      return;
+    }
+    this.firstOf.set(phone, this.phones.length);
+    this.phones.push(phone);
+    this.packer.add(row, geo);
+    this.ends.push(this.packer.length);
+  }
+
+  /** The rows in key order (keys sorted within a batch go into the B-tree with far fewer page touches). */
+  take(): ContactRows {
+    const n = this.phones.length;
+    const order = keyOrder(this.phones);
+    const packed = this.packer.view();
+    const prefix = this.keyPrefix;
+    let keyBytes = 0;
+    for (const p of this.phones) keyBytes += prefix.length + p.length;
+    const keys = new Uint8Array(keyBytes);
+    const values = new Uint8Array(packed.length);
+    const keyEnds = new Uint32Array(n);
+    const valueEnds = new Uint32Array(n);
+    const phones = new Array<string>(n);
+    let k = 0;
+    let v = 0;
+    for (let j = 0; j < n; j++) {
+      const i = order[j]!;
+      const phone = this.phones[i]!;
+      phones[j] = phone;
+      keys.set(prefix, k);
+      k += prefix.length;
+      for (let c = 0; c < phone.length; c++) keys[k++] = phone.charCodeAt(c);
+      keyEnds[j] = k;
+      const from = i === 0 ? 0 : this.ends[i - 1]!;
+      values.set(packed.subarray(from, this.ends[i]!), v);
+      v += this.ends[i]! - from;
+      valueEnds[j] = v;
+    }
+    return { phones, keys, keyEnds, values, valueEnds, repeats: this.repeats };
+  }
+}
+
+/**
+ * Indexes of distinct E.164 `phones` in byte order. "+" and 8–15 digits map exactly and order-preservingly to a
+ * double (digits padded to 15, times 8, plus length - 8), so a native typed-array sort does the work; any other
+ * length falls back to comparing strings.
+ */
+function keyOrder(phones: string[]): Uint32Array {
+  const n = phones.length;
+  const keys = new Float64Array(n);
+  const index = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const p = phones[i]!;
+    const digits = p.length - 1;
+    if (digits < 8 || digits > 15) return stringOrder(phones);
+    let v = 0;
+    for (let c = 1; c < p.length; c++) {
+      const d = p.charCodeAt(c) - 48;
+      if (d < 0 || d > 9) return stringOrder(phones);
+      v = v * 10 + d;
+    }
+    for (let c = digits; c < 15; c++) v *= 10;
+    v = v * 8 + (digits - 8);
+    keys[i] = v;
+    index.set(v, i);
+  }
+  keys.sort();
+  const order = new Uint32Array(n);
+  for (let j = 0; j < n; j++) order[j] = index.get(keys[j]!)!;
+  return order;
+}
+
+function stringOrder(phones: string[]): Uint32Array {
+  const order = Uint32Array.from(phones.keys());
+  return order.sort((a, b) => (phones[a]! < phones[b]! ? -1 : phones[a]! > phones[b]! ? 1 : 0));
+}
