@@ -1,4 +1,4 @@
-import { rmSync, statSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
 import type { Deps } from "../deps.ts";
 import type { Storage } from "../storage/db.ts";
 import { contactKeyPrefix, rawContactsDb } from "../storage/contacts.ts";
@@ -25,6 +25,14 @@ const SUPPRESSION_SET_MAX = 500_000;
 export async function runImport(deps: RunDeps, companyId: string, importId: string, onProgress?: (rec: ImportRecord) => void): Promise<ImportRecord | undefined> {
   let rec = getImport(deps.storage, companyId, importId);
   if (!rec || rec.status === "done" || rec.status === "failed") return rec;
+  if (!existsSync(rec.format?.dataPath ?? rec.path)) {
+    // Retrying cannot bring the upload back (e.g. an instance restored from a backup taken mid-import, which holds
+    // the LMDB data but not the upload): end as failed, keeping the rows committed so far, instead of dead-lettering
+    // the job and leaving the import `running` forever.
+    rec = finish(deps.storage, rec, { status: "failed", error: "upload_missing: the uploaded file is gone (restored from a backup?); upload it again", finishedAt: deps.clock.now() });
+    onProgress?.(rec);
+    return rec;
+  }
   try {
     if (!rec.format) rec = await fixFormat(deps, rec);
     rec = await readChunks(deps, rec, rec.format!, onProgress);
