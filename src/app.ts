@@ -24,13 +24,19 @@ import { tokenRoutes } from "./http/tokens.ts";
 import { uiRoutes } from "./http/ui.ts";
 import { webhookDeliveryRoutes } from "./http/webhook-deliveries.ts";
 import { webhookEndpointRoutes } from "./http/webhook-endpoints.ts";
+import { LatencyHistogram } from "./http/timing.ts";
+import { webhookFastPath } from "./http/webhook-fast-path.ts";
 import { webhookRoutes } from "./http/webhooks.ts";
 
 /** The composition root of the HTTP side: every route module mounted on one Elysia app, nothing global. */
 export function buildApp(deps: Deps) {
+  const latency = new LatencyHistogram();
+  const webhook = webhookFastPath(deps, latency);
   return new Elysia({ serve: { maxRequestBodySize: deps.config.maxUploadBytes } })
     .onRequest(({ request }) => {
       const path = new URL(request.url).pathname;
+      const fast = webhook(request, path);
+      if (fast) return fast;
       try {
         limitJsonBody(request, deps.config.maxJsonBytes);
         guardApiRequest(deps, request, path);
@@ -40,7 +46,7 @@ export function buildApp(deps: Deps) {
     })
     .onError(({ code, error, request }) => mapError(code, error, deps.log, new URL(request.url).pathname))
     .use(healthRoutes(deps))
-    .use(metricsRoutes(deps))
+    .use(metricsRoutes(deps, latency))
     .use(docsRoutes())
     .use(sessionRoutes(deps))
     .use(tokenRoutes(deps))

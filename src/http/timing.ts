@@ -1,5 +1,3 @@
-import { Elysia } from "elysia";
-
 /** Upper bounds (seconds) of the latency buckets: fine below 20 ms, where the webhook target lies. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -34,36 +32,4 @@ export class LatencyHistogram {
       return { labels: s.labels, cumulative: s.counts.map((c) => (run += c)), sum: s.sum, count: s.count };
     });
   }
-}
-
-const WEBHOOKS = "/webhooks/";
-
-/** The path of a request URL without parsing it (this runs on every request). */
-function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  return start < 0 ? "/" : url.slice(start);
-}
-
-/**
- * Hooks that time provider webhook requests (`/webhooks/:driver/...`) from arrival to response into
- * `histogram`, labelled by driver (unknown names fold into "other") and outcome ("ok" | "error").
- * Mount before the webhook routes.
- */
-export function webhookTiming(histogram: LatencyHistogram, driverNames: readonly string[]) {
-  const known = new Set(driverNames);
-  const started = new WeakMap<Request, number>();
-  return new Elysia()
-    .onRequest(({ request }) => {
-      if (pathOf(request.url).startsWith(WEBHOOKS)) started.set(request, performance.now());
-    })
-    .onAfterResponse({ as: "global" }, (ctx) => {
-      const t0 = started.get(ctx.request);
-      if (t0 === undefined) return;
-      started.delete(ctx.request);
-      const driver = pathOf(ctx.request.url).slice(WEBHOOKS.length).split(/[/?]/, 1)[0]!;
-      const c = ctx as unknown as { error?: unknown; responseValue?: unknown; set: { status?: number | string } };
-      const status = c.responseValue instanceof Response ? c.responseValue.status : Number(c.set.status ?? 200);
-      const outcome = c.error !== undefined || status >= 400 ? "error" : "ok";
-      histogram.observe({ driver: known.has(driver) ? driver : "other", outcome }, (performance.now() - t0) / 1000);
-    });
 }

@@ -41,10 +41,23 @@ export function getAccount(s: Storage, companyId: string, id: string): Account |
   return s.db("accounts").get([companyId, id]);
 }
 
+/** Accounts by id, read through on every webhook and send; dropped whenever an account is written. */
+const byId = new WeakMap<Storage, Map<string, Account>>();
+
+function cacheOf(s: Storage): Map<string, Account> {
+  let m = byId.get(s);
+  if (!m) byId.set(s, (m = new Map()));
+  return m;
+}
+
 /** An account by id alone, through the global index (webhooks know only the account id). */
 export function getAccountById(s: Storage, id: string): Account | undefined {
+  const hit = cacheOf(s).get(id);
+  if (hit) return hit;
   const companyId: string | undefined = s.db("accountIndex").get(id);
-  return companyId ? getAccount(s, companyId, id) : undefined;
+  const a = companyId ? getAccount(s, companyId, id) : undefined;
+  if (a) cacheOf(s).set(id, a);
+  return a;
 }
 
 /** A company's accounts, oldest first (ids are time-ordered). */
@@ -82,12 +95,14 @@ export function findActiveCampaignOf(s: Storage, companyId: string, accountId: s
 
 /** Writes an account and its index entry; call inside the caller's `transactionSync`. */
 export function putAccountSync(s: Storage, a: Account): void {
+  cacheOf(s).delete(a.id);
   s.db("accounts").putSync([a.companyId, a.id], a);
   s.db("accountIndex").putSync(a.id, a.companyId);
 }
 
 /** Removes an account, its index entry and all its numbers; call inside the caller's `transactionSync`. */
 export function removeAccountSync(s: Storage, companyId: string, id: string): void {
+  cacheOf(s).delete(id);
   for (const key of s.db("numbers").getKeys({ start: [companyId, id], end: [companyId, id, "\uffff"] })) s.db("numbers").removeSync(key);
   s.db("accounts").removeSync([companyId, id]);
   s.db("accountIndex").removeSync(id);

@@ -1,0 +1,109 @@
+/**
+ * Webhook ingestion benchmark (not a test): signed Twilio status callbacks for existing messages, sent by a
+ * load generator in a second process with 64 connections for 10 s, against (1) Pombo — verify the
+ * signature, store durably in the webhooks queue, answer TwiML — and (2) the peer: a bare Bun.serve that
+ * reads the body and answers 200. Prints requests/s, p50/p99 and the ratio, then proves that every
+ * acknowledged report was applied. Usage: bun run bench:webhooks [-- --seconds 10 --connections 64]
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { systemClock } from "../src/clock.ts";
+import { loadConfig } from "../src/config.ts";
+import { computeTwilioSignature } from "../src/drivers/twilio-signature.ts";
+import { createLogger } from "../src/log.ts";
+import { addNumber, createAccount } from "../src/services/accounts.ts";
+import { createUser } from "../src/services/auth.ts";
+import { getMessage, insertMessageSync } from "../src/storage/messages.ts";
+import { createSystem } from "../src/system.ts";
+import { sampleRss } from "./bench-queue-bullmq.ts";
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SECONDS = arg("seconds", 10);
+const CONNECTIONS = arg("connections", 64);
+const N = arg("messages", 800_000);
+const SID = "AC" + "b".repeat(32);
+const TOKEN = "bench-auth-token-0123456789abcdef";
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+const dir = mkdtempSync(join(tmpdir(), "pombo-bench-wh-"));
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: "warn", BASE_URL: base, PORT: String(port) }, join(dir, ".env"));
+const sys = createSystem(config, systemClock, createLogger("warn"));
+const { company } = await createUser(sys.deps, { email: "bench@pombo.test", password: "bench-password", company: "Bench" });
+const account = await createAccount(sys.deps, company.id, { name: "twilio", driver: "twilio", config: { accountSid: SID, authToken: TOKEN } });
+await addNumber(sys.deps, company.id, account.id, { number: "+12025550100", type: "long_code" });
+const url = `${base}/webhooks/twilio/${account.id}`;
+
+// N messages in `sent`, each with a provider id, and one signed status callback each.
+const s = sys.deps.storage;
+const requests: Array<{ url: string; headers: Record<string, string>; body: string }> = [];
+const ids: string[] = [];
+for (let i = 0; i < N; i += 10_000) {
+  await s.env.transaction(() => {
+    for (let j = i; j < Math.min(N, i + 10_000); j++) {
+      const sid = "SM" + j.toString(16).padStart(32, "0");
+      const id = `bench${j}`;
+      insertMessageSync(s, { v: 1, id, companyId: company.id, accountId: account.id, to: `+1202${String(1000000 + j)}`, from: "+12025550100", body: "Hi", segments: 1, encoding: "GSM-7", status: "sent", tz: "", rand: 0, createdAt: 0, sentAt: 0, providerId: sid });
+      s.db("providerIds").putSync([account.id, sid], id);
+      ids.push(id);
+      const params = { MessageSid: sid, SmsSid: sid, MessageStatus: "delivered", SmsStatus: "delivered", AccountSid: SID, From: "+12025550100", To: `+1202${String(1000000 + j)}`, ApiVersion: "2010-04-01" };
+      const signature = computeTwilioSignature(TOKEN, url, new Map(Object.entries(params).map(([k, v]) => [k, [v]])));
+      requests.push({ url, headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature }, body: new URLSearchParams(params).toString() });
+    }
+  });
+}
+const requestsFile = join(dir, "requests.json");
+await Bun.write(requestsFile, JSON.stringify(requests));
+
+async function load(target: string, label: string) {
+  const out = join(dir, `${label}.json`);
+  const file = target === base ? requestsFile : join(dir, "peer-requests.json");
+  if (target !== base) await Bun.write(file, JSON.stringify(requests.map((r) => ({ ...r, url: r.url.replace(base, target) }))));
+  const child = Bun.spawn(["bun", join(import.meta.dir, "bench-webhooks-client.ts"), "--requests", file, "--connections", String(CONNECTIONS), "--seconds", String(SECONDS), "--out", out], { stdout: "inherit", stderr: "inherit" });
+  await child.exited;
+  const r = (await Bun.file(out).json()) as { elapsed: number; count: number; errors: number; latencies: number[]; acked: number[] };
+  const sorted = r.latencies.sort((a, b) => a - b);
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  const rps = r.count / r.elapsed;
+  console.log(`${label}: ${fmt(rps)} req/s, p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms (${fmt(r.count)} requests, ${r.errors} errors, ${CONNECTIONS} connections, ${SECONDS} s)`);
+  return { rps, acked: r.acked, p99: pct(99) };
+}
+
+// The peer: a bare Bun.serve that reads the form and answers 200.
+const peerPort = await freePort();
+const peer = Bun.serve({ port: peerPort, hostname: "127.0.0.1", fetch: async (req) => (await req.text(), new Response("<Response/>", { status: 200 })) });
+const peerResult = await load(`http://127.0.0.1:${peerPort}`, "peer (bare Bun.serve)");
+peer.stop(true);
+
+const server = sys.app.listen({ port, hostname: "127.0.0.1" });
+if (!process.argv.includes("--no-runner")) sys.runner.start();
+const peak = sampleRss();
+const cpu0 = process.cpuUsage();
+const tLoad = performance.now();
+const ours = await load(base, "pombo (verify + durable store)");
+const cpu = process.cpuUsage(cpu0);
+const rss = peak();
+console.log(`server CPU during the load: ${(((cpu.user + cpu.system) / 1000 / (performance.now() - tLoad)) * 100).toFixed(0)}% of one core`);
+console.log(`ratio pombo / bare Bun.serve: ${(ours.rps / peerResult.rps).toFixed(2)}x; peak RSS ${rss} MB (target ≥ 40,000/s, p99 ≤ 20 ms, ≥ 0.5x)`);
+
+// Proof: every acknowledged report was applied.
+const t0 = performance.now();
+const missing = () => ours.acked.filter((i) => getMessage(s, ids[i]!)!.status !== "delivered").length;
+while (missing() > 0 && performance.now() - t0 < 120_000) await Bun.sleep(200);
+console.log(`applied: ${fmt(ours.acked.length - missing())} of ${fmt(ours.acked.length)} acknowledged reports (${missing() === 0 ? "none lost" : "MISSING"}), drained in ${((performance.now() - t0) / 1000).toFixed(1)} s after the load`);
+await server.stop();
+await sys.close();
+rmSync(dir, { recursive: true, force: true });
+process.exit(0);
+
+async function freePort(): Promise<number> {
+  const srv = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const p = srv.port!;
+  srv.stop(true);
+  return p;
+}

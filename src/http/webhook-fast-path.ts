@@ -1,0 +1,40 @@
+import type { Deps } from "../deps.ts";
+import { acceptWebhook } from "../services/webhooks-in.ts";
+import { mapError } from "./errors.ts";
+import type { LatencyHistogram } from "./timing.ts";
+
+const PREFIX = "/webhooks/";
+
+/**
+ * Provider webhooks are the hottest path (a campaign's delivery reports arrive at its sending rate), so they
+ * are answered straight from `onRequest`, before Elysia routes and parses anything: split the path, read the
+ * raw body once (signatures cover it byte for byte), verify, store durably, answer. Times each request into
+ * `latency` for /metrics. Returns undefined for any other path. (The Elysia routes in webhooks.ts stay for
+ * the OpenAPI document.)
+ */
+export function webhookFastPath(deps: Deps, latency: LatencyHistogram) {
+  const known = new Set(deps.drivers.list().map((d) => d.name));
+  return (request: Request, path: string): Promise<Response> | undefined => {
+    if (!path.startsWith(PREFIX) || (request.method !== "POST" && request.method !== "GET")) return undefined;
+    const [driver = "", accountId = "", extra] = path.slice(PREFIX.length).split("/");
+    if (!driver || !accountId || extra !== undefined) return undefined;
+    const t0 = performance.now();
+    return handle(deps, request, path, decodeURIComponent(driver), decodeURIComponent(accountId)).then((res) => {
+      latency.observe({ driver: known.has(driver) ? driver : "other", outcome: res.status < 400 ? "ok" : "error" }, (performance.now() - t0) / 1000);
+      return res;
+    });
+  };
+}
+
+async function handle(deps: Deps, request: Request, path: string, driver: string, accountId: string): Promise<Response> {
+  try {
+    const q = request.url.indexOf("?");
+    const publicUrl = deps.config.baseUrl + path + (q >= 0 ? request.url.slice(q) : "");
+    const headers: Record<string, string> = {};
+    request.headers.forEach((v, k) => (headers[k] = v));
+    const body = request.method === "GET" ? "" : await request.text();
+    return await acceptWebhook(deps, driver, accountId, { url: publicUrl, method: request.method, headers, body });
+  } catch (e) {
+    return mapError("", e, deps.log, path);
+  }
+}
