@@ -6,7 +6,7 @@ import { getImport, putImportSync, type ImportFormat, type ImportRecord } from "
 import { FileFormatError } from "../workers/csv-format.ts";
 import { nextLineStart, readRange } from "../workers/chunk-reader.ts";
 import type { ChunkResult, ChunkTask } from "../workers/import-chunk.ts";
-import { commitChunk } from "./import-commit.ts";
+import { ChunkCommitter } from "./import-commit.ts";
 import { planFormat } from "./import-format.ts";
 
 type RunDeps = Pick<Deps, "storage" | "pool" | "clock" | "log" | "config">;
@@ -62,23 +62,40 @@ function finish(s: Storage, rec: ImportRecord, change: Partial<ImportRecord>): I
 }
 
 async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportFormat, onProgress?: (rec: ImportRecord) => void): Promise<ImportRecord> {
-  let rec = start;
   const fileSize = statSync(format.dataPath).size;
-  const chunkBytes = estimateChunkBytes(rec, format, fileSize);
-  const isSuppressed = suppressionCheck(deps.storage, rec.companyId);
-  const keyPrefix = contactKeyPrefix(rec.companyId, rec.listId);
+  const chunkBytes = estimateChunkBytes(start, format, fileSize);
+  const keyPrefix = contactKeyPrefix(start.companyId, start.listId);
   rawContactsDb(deps.storage); // opened before the first transaction
-  const base = { path: format.dataPath, fileSize, delimiter: format.delimiter, fields: format.fields, phoneIndex: format.phoneIndex, defaultCountry: rec.defaultCountry, dataDir: deps.config.dataDir, keyPrefix };
+  const base = { path: format.dataPath, fileSize, delimiter: format.delimiter, fields: format.fields, phoneIndex: format.phoneIndex, defaultCountry: start.defaultCountry, dataDir: deps.config.dataDir, keyPrefix };
   const run = (task: ChunkTask) => deps.pool.run(task, { name: "importChunk" }) as Promise<ChunkResult>;
+  const committer = new ChunkCommitter(deps.storage, start, suppressionCheck(deps.storage, start.companyId));
+  // At most two commits outstanding: the writer fills batch N+1 while batch N is being written out.
+  let pending: Promise<ImportRecord> | undefined;
+  let committed = start;
+  const settle = async () => {
+    const p = pending;
+    pending = undefined;
+    if (p) {
+      committed = await p;
+      onProgress?.(committed);
+    }
+    return committed;
+  };
+  const queue = (r: ChunkResult, sequential: boolean) => {
+    pending = committer.commit(r, sequential);
+    pending.catch(() => {}); // awaited later; never an unhandled rejection meanwhile
+  };
   const inFlight: Promise<ChunkResult>[] = [];
-  let next = rec.checkpoint.offset;
-  let sequential = rec.checkpoint.sequential;
+  let next = start.checkpoint.offset;
+  let queuedEnd = start.checkpoint.offset;
+  let sequential = start.checkpoint.sequential;
   const maxInFlight = Math.max(2, deps.config.workerThreads * 2);
-  while (rec.checkpoint.offset < fileSize) {
+  while (queuedEnd < fileSize) {
     if (sequential) {
-      const r = await run({ ...base, start: rec.checkpoint.offset, end: rec.checkpoint.offset + chunkBytes, sequential: true });
-      rec = await commitChunk(deps.storage, rec, r, isSuppressed, true);
-      onProgress?.(rec);
+      const from = (await settle()).checkpoint.offset;
+      const r = await run({ ...base, start: from, end: from + chunkBytes, sequential: true });
+      queue(r, true);
+      queuedEnd = r.end;
       continue;
     }
     while (inFlight.length < maxInFlight && next < fileSize) {
@@ -93,10 +110,12 @@ async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportForm
       sequential = true;
       continue;
     }
-    rec = await commitChunk(deps.storage, rec, r, isSuppressed, false);
-    onProgress?.(rec);
+    const previous = settle();
+    queue(r, false);
+    queuedEnd = r.end;
+    await previous;
   }
-  return rec;
+  return settle();
 }
 
 /** Bytes per chunk for about BATCH_ROWS rows, from the average line length in the file's head. */
