@@ -15,6 +15,7 @@ import { tick, type TickOptions } from "./scheduler/tick.ts";
 import { Throttle } from "./services/throttle.ts";
 import { ingestWebhook } from "./services/webhooks-in.ts";
 import { openStorage } from "./storage/db.ts";
+import { migrate } from "./storage/migrate.ts";
 import { createPool } from "./workers/pool.ts";
 
 /** Everything the process runs, wired once: the same for `bun run start`, the e2e tests and the benches. */
@@ -34,6 +35,8 @@ export interface System {
 /** Opens storage and builds queue, drivers, worker pool, handlers and the HTTP app. */
 export function createSystem(config: Config, clock: Clock, log: Logger, opts: { pool?: Piscina } = {}): System {
   const storage = openStorage(config.dataDir);
+  const schema = migrate(storage);
+  if (schema.from !== schema.to) log.info("schema migrated", schema);
   const queue = new JobQueue({ storage, clock, queues: QUEUES, log });
   const runner = new Runner({ queue, clock, log });
   let deps: Deps;
