@@ -10,13 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { systemClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
-import { computeTwilioSignature } from "../src/drivers/twilio-signature.ts";
 import { createLogger } from "../src/log.ts";
-import { addNumber, createAccount } from "../src/services/accounts.ts";
-import { createUser } from "../src/services/auth.ts";
-import { getMessage, insertMessageSync } from "../src/storage/messages.ts";
+import { getMessage } from "../src/storage/messages.ts";
 import { createSystem } from "../src/system.ts";
 import { sampleRss } from "./bench-queue-bullmq.ts";
+import { benchCompany, freePort, seedTwilioCallbacks } from "./bench-fixtures.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,8 +23,6 @@ const arg = (name: string, fallback: number) => {
 const SECONDS = arg("seconds", 10);
 const CONNECTIONS = arg("connections", 64);
 const N = arg("messages", 800_000);
-const SID = "AC" + "b".repeat(32);
-const TOKEN = "bench-auth-token-0123456789abcdef";
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 const dir = mkdtempSync(join(tmpdir(), "pombo-bench-wh-"));
@@ -34,29 +30,10 @@ const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: "warn", BASE_URL: base, PORT: String(port) }, join(dir, ".env"));
 const sys = createSystem(config, systemClock, createLogger("warn"));
-const { company } = await createUser(sys.deps, { email: "bench@pombo.test", password: "bench-password", company: "Bench" });
-const account = await createAccount(sys.deps, company.id, { name: "twilio", driver: "twilio", config: { accountSid: SID, authToken: TOKEN } });
-await addNumber(sys.deps, company.id, account.id, { number: "+12025550100", type: "long_code" });
-const url = `${base}/webhooks/twilio/${account.id}`;
-
+const { auth } = await benchCompany(sys);
 // N messages in `sent`, each with a provider id, and one signed status callback each.
+const { requests, ids } = await seedTwilioCallbacks(sys, auth.company.id, base, N);
 const s = sys.deps.storage;
-const requests: Array<{ url: string; headers: Record<string, string>; body: string }> = [];
-const ids: string[] = [];
-for (let i = 0; i < N; i += 10_000) {
-  await s.env.transaction(() => {
-    for (let j = i; j < Math.min(N, i + 10_000); j++) {
-      const sid = "SM" + j.toString(16).padStart(32, "0");
-      const id = `bench${j}`;
-      insertMessageSync(s, { v: 1, id, companyId: company.id, accountId: account.id, to: `+1202${String(1000000 + j)}`, from: "+12025550100", body: "Hi", segments: 1, encoding: "GSM-7", status: "sent", tz: "", rand: 0, createdAt: 0, sentAt: 0, providerId: sid });
-      s.db("providerIds").putSync([account.id, sid], id);
-      ids.push(id);
-      const params = { MessageSid: sid, SmsSid: sid, MessageStatus: "delivered", SmsStatus: "delivered", AccountSid: SID, From: "+12025550100", To: `+1202${String(1000000 + j)}`, ApiVersion: "2010-04-01" };
-      const signature = computeTwilioSignature(TOKEN, url, new Map(Object.entries(params).map(([k, v]) => [k, [v]])));
-      requests.push({ url, headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature }, body: new URLSearchParams(params).toString() });
-    }
-  });
-}
 const requestsFile = join(dir, "requests.json");
 await Bun.write(requestsFile, JSON.stringify(requests));
 
@@ -100,10 +77,3 @@ await server.stop();
 await sys.close();
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);
-
-async function freePort(): Promise<number> {
-  const srv = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const p = srv.port!;
-  srv.stop(true);
-  return p;
-}

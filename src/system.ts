@@ -38,7 +38,8 @@ export function createSystem(config: Config, clock: Clock, log: Logger, opts: { 
   const schema = migrate(storage);
   if (schema.from !== schema.to) log.info("schema migrated", schema);
   const queue = new JobQueue({ storage, clock, queues: QUEUES, log });
-  const runner = new Runner({ queue, clock, log });
+  // A small turn budget: jobs start in slices, so HTTP requests get the event loop between them.
+  const runner = new Runner({ queue, clock, log, turnBudget: 200 });
   let deps: Deps;
   const host: DriverHost = { clock, log, ingest: (driver, accountId, req) => ingestWebhook(deps, driver, accountId, req) };
   const drivers = createDriverRegistry(host);

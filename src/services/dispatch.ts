@@ -11,7 +11,7 @@ import { SEND_JOB, type SendJob } from "./sending.ts";
 import type { Throttle } from "./throttle.ts";
 
 /** Messages examined per write transaction while queueing. */
-const QUEUE_BATCH = 2_000;
+const QUEUE_BATCH = 500;
 
 export interface DispatchResult {
   accountId: string;
@@ -43,14 +43,18 @@ export async function dispatchAccount(
   result.quota = quota;
   if (quota <= 0 || numbers.length === 0) return result;
   const settings = getComplianceSettings(s, account.companyId);
-  const picks = pickFairly(deps, campaigns, quota, now, settings.quietHours, settings.timezone);
   const capMs = settings.frequencyCapHours * 3600_000;
-  for (let i = 0; i < picks.length; i += QUEUE_BATCH) {
-    const slice = picks.slice(i, i + QUEUE_BATCH);
+  // Rounds of QUEUE_BATCH: each picks fairly, commits, and yields, so a large quota never blocks the event
+  // loop (API reads and webhooks keep answering) and the next round's sample sees this round's removals.
+  // Skipped messages do not use quota; a round that settles nothing (e.g. the campaign was paused
+  // meanwhile) ends the minute.
+  for (let progress = true; progress && result.queued < quota; ) {
+    const picks = pickFairly(deps, campaigns, Math.min(QUEUE_BATCH, quota - result.queued), now, settings.quietHours, settings.timezone);
+    const before = result.queued + result.skipped;
     await s.env.transaction(() => {
       const counters = new CounterBatch(s);
       const removals = new PendingRemovals(s);
-      for (const id of slice) {
+      for (const id of picks) {
         const m = getMessage(s, id);
         if (!m || m.status !== "pending" || !m.campaignId) continue;
         const c = getCampaign(s, m.companyId, m.campaignId);
@@ -83,6 +87,8 @@ export async function dispatchAccount(
       removals.flushSync();
       counters.flushSync();
     });
+    progress = result.queued + result.skipped > before;
+    await new Promise((r) => setImmediate(r));
   }
   return result;
 }
