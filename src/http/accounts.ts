@@ -5,7 +5,8 @@ import { listAccounts } from "../storage/accounts.ts";
 import { accountView, numberView } from "./account-view.ts";
 import { authenticate } from "./auth.ts";
 
-const Config = t.Record(t.String(), t.Unknown(), { description: "Driver config fields; GET /api/v1/drivers lists them" });
+// t.Unknown, checked by the service: Elysia coerces a number or string into a t.Record ({"0":"x"}).
+const Config = t.Unknown({ description: "Driver config fields (an object); GET /api/v1/drivers lists them" });
 const Cap = t.Integer({ minimum: 1, maximum: 10_000_000, description: "Ceiling on the computed quota per minute" });
 const AccountInput = t.Object({
   name: t.String({ minLength: 1, maxLength: 200 }),

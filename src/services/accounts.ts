@@ -24,13 +24,14 @@ export const DEFAULT_DRIVER = "sandbox";
 export interface AccountInput {
   name: string;
   driver?: string;
-  config?: Record<string, unknown>;
+  /** An object of the driver\'s fields (checked here: the HTTP schema cannot). */
+  config?: unknown;
   perMinuteCap?: number;
 }
 
 export interface AccountPatch {
   name?: string;
-  config?: Record<string, unknown>;
+  config?: unknown;
   /** null removes the cap. */
   perMinuteCap?: number | null;
   paused?: boolean;
@@ -48,9 +49,11 @@ export function accountQuotaPerMinute(storage: Storage, companyId: string, accou
  * @throws DomainError invalid (unknown driver, bad name or config).
  */
 export async function createAccount(deps: AccountDeps, companyId: string, input: AccountInput): Promise<Account> {
+  const config = input.config;
+  requireObjectConfig(config);
   const driver = driverNamed(deps, input.driver ?? DEFAULT_DRIVER);
   const id = newId();
-  const stored = mergeConfig(deps, driver, id, { config: {}, secrets: {} }, input.config ?? {});
+  const stored = mergeConfig(deps, driver, id, { config: {}, secrets: {} }, config ?? {});
   const now = deps.clock.now();
   const account: Account = {
     v: 1, id, companyId, name: cleanName(input.name), driver: driver.name, ...stored,
@@ -66,7 +69,9 @@ export async function createAccount(deps: AccountDeps, companyId: string, input:
  */
 export async function updateAccount(deps: AccountDeps, companyId: string, id: string, patch: AccountPatch): Promise<Account> {
   const current = mustGetAccount(deps.storage, companyId, id);
-  const stored = patch.config ? mergeConfig(deps, driverNamed(deps, current.driver), id, current, patch.config) : current;
+  const config = patch.config;
+  requireObjectConfig(config);
+  const stored = config ? mergeConfig(deps, driverNamed(deps, current.driver), id, current, config) : current;
   const next: Account = {
     ...current,
     config: stored.config,
@@ -156,4 +161,11 @@ function senderNumber(raw: string, type: NumberType): string {
 /** The stored form of a number named in a URL: short codes as digits, anything else normalised to E.164 when possible. */
 function senderNumberKey(raw: string): string {
   return isShortCode(raw) ? raw.trim() : (toE164(raw) ?? raw.trim());
+}
+
+/** A driver config is a JSON object of fields (Elysia's record schema lets numbers through). @throws DomainError invalid. */
+function requireObjectConfig(config: unknown): asserts config is Record<string, unknown> | undefined {
+  if (config !== undefined && (config === null || typeof config !== "object" || Array.isArray(config))) {
+    throw new DomainError("invalid", "invalid_config", "config must be an object of the driver's fields");
+  }
 }

@@ -52,7 +52,7 @@ describe("sandbox driver specifics", () => {
     const t = createTestHost();
     const driver = createSandboxDriver(t.host);
     for (let i = 0; i < 6; i++) await driver.send(account({ deliveryDelayMs: 0, failureRate: 1 }), sampleSms({ messageId: `m-f${i}` }), AbortSignal.timeout(1000));
-    await driver.close(); // flushes every pending batch
+    await driver.close!(); // flushes every pending batch
     const events = t.ingested.flatMap((c) => driver.parseWebhook(account(), c.req) as StatusUpdate[]);
     expect(events).toHaveLength(6);
     for (const e of events) {
@@ -66,7 +66,7 @@ describe("sandbox driver specifics", () => {
     const driver = createSandboxDriver(t.host);
     const ids = new Set<string>();
     for (let i = 0; i < 50; i++) ids.add((await driver.send(account({ deliveryDelayMs: 60_000 }), sampleSms({ messageId: `m-b${i}` }), AbortSignal.timeout(1000))).providerId);
-    await driver.close();
+    await driver.close!();
     expect(t.ingested.length).toBeLessThan(5);
     const events = t.ingested.flatMap((c) => driver.parseWebhook(account(), c.req) as StatusUpdate[]);
     expect(new Set(events.map((e) => e.providerId))).toEqual(ids);
