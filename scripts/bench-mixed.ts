@@ -4,6 +4,7 @@
  * is the same probe stream against the same process while it is idle, measured first in the same run.
  * Usage: bun run bench:mixed [-- --rows 10000000 --messages 400000 --seconds 30 --rate 300]
  */
+import { argNumber } from "./bench-args.ts";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,10 +22,7 @@ import { packContact } from "../src/storage/contacts.ts";
 import { createSystem } from "../src/system.ts";
 import { benchCompany, freePort, seedTwilioCallbacks } from "./bench-fixtures.ts";
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = argNumber;
 const ROWS = arg("rows", 10_000_000);
 const MESSAGES = arg("messages", 400_000);
 const SECONDS = arg("seconds", 30);

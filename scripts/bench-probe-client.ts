@@ -3,12 +3,9 @@
  * API reads with a bearer token and signed provider webhooks — at `--rate` per second for `--seconds`, and
  * writes each kind's latencies (ms) to `--out`. Open loop: a slow answer does not slow the probe down.
  */
-export {};
+import { argString } from "./bench-args.ts";
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-};
+const arg = argString;
 type Probe = { kind: string; url: string; method: string; headers: Record<string, string>; body?: string };
 const probes = (await Bun.file(arg("probes", "")).json()) as Probe[];
 const rate = Number(arg("rate", "200"));

@@ -4,6 +4,7 @@
  * Redis with AOF (appendfsync everysec), in the same run. Prints jobs/s, peak RSS and ratios.
  * Usage: bun run bench:queue [-- --n 1000000 --bull-n 200000]
  */
+import { argNumber } from "./bench-args.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,10 +18,7 @@ import { runBullmq, sampleRss, type BenchResult } from "./bench-queue-bullmq.ts"
 const BATCH = 10_000;
 const CONCURRENCY = 100;
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
+const arg = argNumber;
 
 async function runPombo(n: number): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), "pombo-bench-"));

@@ -8,6 +8,7 @@
  *   bun run bench:send -- --pacing [--minutes 3]   pacing with the real clock on a 6,000/min account: per-minute
  *                                           counts within ±1% of quota, no 1-second window above 1.2 × quota/60.
  */
+import { argNumber } from "./bench-args.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,10 +27,7 @@ import { openStorage } from "../src/storage/db.ts";
 import { createSystem, type System } from "../src/system.ts";
 import { sampleRss } from "./bench-queue-bullmq.ts";
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = argNumber;
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const phone = (i: number) => `+1202${String(1000000 + i).padStart(7, "0")}`;
 

@@ -3,12 +3,9 @@
  * as far as two cores allow). Reads a JSON file of pre-signed requests, keeps `--connections` requests in
  * flight for `--seconds`, and writes {count, ok, latencies (ms), acked: [index]} to `--out`.
  */
-export {};
+import { argString } from "./bench-args.ts";
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-};
+const arg = argString;
 const requests = (await Bun.file(arg("requests", "")).json()) as Array<{ url: string; headers: Record<string, string>; body: string }>;
 const connections = Number(arg("connections", "64"));
 const seconds = Number(arg("seconds", "10"));

@@ -5,6 +5,7 @@
  * reads the body and answers 200. Prints requests/s, p50/p99 and the ratio, then proves that every
  * acknowledged report was applied. Usage: bun run bench:webhooks [-- --seconds 10 --connections 64]
  */
+import { argNumber } from "./bench-args.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,10 +17,7 @@ import { createSystem } from "../src/system.ts";
 import { sampleRss } from "./bench-queue-bullmq.ts";
 import { benchCompany, freePort, seedTwilioCallbacks } from "./bench-fixtures.ts";
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = argNumber;
 const SECONDS = arg("seconds", 10);
 const CONNECTIONS = arg("connections", 64);
 const N = arg("messages", 800_000);
