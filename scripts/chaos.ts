@@ -399,10 +399,12 @@ function checkWebhooks(s: Storage, twilio: FakeTwilio, ids: Ids, truth: Truth, b
     const m = getMessage(s, (key as string[])[2]!);
     if (m?.kind === "stop_confirm") byPhone.set(m.to, (byPhone.get(m.to) ?? 0) + 1);
   }
+  const atFake = new Map<string, number>();
+  for (const m of twilio.messages) if (m.body === STOP_CONFIRMATION) atFake.set(m.to, (atFake.get(m.to) ?? 0) + 1);
   for (const p of truth.ackedStops) {
     const n = byPhone.get(p) ?? 0;
     confirmations += n;
-    if (n !== 1 || twilio.messages.filter((m) => m.to === p && m.body === STOP_CONFIRMATION).length !== 1) confirmationsWrong++;
+    if (n !== 1 || atFake.get(p) !== 1) confirmationsWrong++;
   }
   if (reportsLost) bad.push(`${reportsLost} acknowledged delivery reports not applied`);
   if (repliesLost) bad.push(`${repliesLost} acknowledged replies not stored`);

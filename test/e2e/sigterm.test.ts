@@ -43,13 +43,21 @@ async function setUpCampaign(api: ApiClient): Promise<string> {
 test("SIGTERM with sends queued: exits 0 after a 'stopped' log line; after restart every queued send completes once", async () => {
   await runCli(dir, ["user", "add", "--email", "owner@acme.test", "--password", "correct horse battery", "--company", "Acme"]);
   const first = await startPombo(dir, ENV);
-  const api = await apiLogin(first.url, "owner@acme.test", "correct horse battery");
-  const campaignId = await setUpCampaign(api);
-  const view = (a: ApiClient) => a.call("GET", `/api/v1/campaigns/${campaignId}`);
-  // Mid-run: some sends done, more waiting in the sends queue as delayed jobs.
-  await until(() => view(api), (r) => r.body.counts.delivered + r.body.counts.sent > 0 && r.body.counts.queued > 100);
-  const sends = (await api.call("GET", "/api/v1/queues")).body.find((q: { name: string }) => q.name === "sends");
-  expect(sends.delayed + sends.depth).toBeGreaterThan(0);
+  let campaignId: string;
+  try {
+    const api = await apiLogin(first.url, "owner@acme.test", "correct horse battery");
+    campaignId = await setUpCampaign(api);
+    // Mid-run: some sends done, more waiting in the sends queue as delayed jobs.
+    await until(() => view(api), (r) => r.body.counts.delivered + r.body.counts.sent > 0 && r.body.counts.queued > 100);
+    const sends = (await api.call("GET", "/api/v1/queues")).body.find((q: { name: string }) => q.name === "sends");
+    expect(sends.delayed + sends.depth).toBeGreaterThan(0);
+  } catch (e) {
+    first.kill("SIGKILL");
+    throw e;
+  }
+  function view(a: ApiClient) {
+    return a.call("GET", `/api/v1/campaigns/${campaignId}`);
+  }
 
   first.kill("SIGTERM");
   expect(await first.exited).toBe(0);

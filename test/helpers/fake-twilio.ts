@@ -38,6 +38,9 @@ export function startFakeTwilio(opts: { accountSid?: string; authToken?: string;
   const authToken = opts.authToken ?? TOKEN;
   const now = opts.now ?? Date.now;
   const messages: TwilioMessageRecord[] = [];
+  // Indexes, so a fake holding hundreds of thousands of messages (the chaos suite) answers in O(1) per call.
+  const bySid = new Map<string, TwilioMessageRecord>();
+  const byTo = new Map<string, TwilioMessageRecord[]>();
   const optedOut = new Set<string>();
   const base = `/2010-04-01/Accounts/${accountSid}/Messages`;
 
@@ -58,13 +61,15 @@ export function startFakeTwilio(opts: { accountSid?: string; authToken?: string;
       statusCallback: form.get("StatusCallback") ?? undefined, errorCode: null, errorMessage: null, created: t, updated: t,
     };
     messages.push(m);
+    bySid.set(m.sid, m);
+    byTo.set(to, [...(byTo.get(to) ?? []), m]);
     return json(201, resource(m));
   };
 
   const list = (req: RecordedRequest): Response => {
     const to = req.query.get("To");
     const size = Number(req.query.get("PageSize") ?? 50);
-    const items = messages.filter((m) => !to || m.to === to).sort((a, b) => b.created - a.created).slice(0, size);
+    const items = (to ? [...(byTo.get(to) ?? [])] : [...messages]).sort((a, b) => b.created - a.created).slice(0, size);
     return json(200, {
       end: Math.max(0, items.length - 1), first_page_uri: `${base}.json?${req.query}&Page=0`, messages: items.map(resource),
       next_page_uri: null, page: 0, page_size: size, previous_page_uri: null, start: 0, uri: `${base}.json?${req.query}`,
@@ -93,10 +98,10 @@ export function startFakeTwilio(opts: { accountSid?: string; authToken?: string;
 
   return {
     ...server, accountSid, authToken, messages, sign,
-    sentTo: (phone) => messages.filter((m) => m.to === phone).length,
+    sentTo: (phone) => byTo.get(phone)?.length ?? 0,
     optOut: (phone) => void optedOut.add(phone),
     statusCallback(sid, status, o = {}) {
-      const m = messages.find((x) => x.sid === sid);
+      const m = bySid.get(sid);
       if (!m?.statusCallback) throw new Error(`fake twilio: no message ${sid} with a StatusCallback`);
       Object.assign(m, { status, updated: now(), errorCode: o.errorCode ?? null, errorMessage: o.errorMessage ?? null });
       const params: Record<string, string> = {

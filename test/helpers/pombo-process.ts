@@ -22,6 +22,12 @@ export interface PomboProcess {
   kill(signal: "SIGKILL" | "SIGTERM"): void;
 }
 
+/** Processes started here and still alive: killed when this (test) process exits, so a failed test leaks none. */
+const alive = new Set<Subprocess>();
+process.on("exit", () => {
+  for (const p of alive) p.kill("SIGKILL");
+});
+
 /**
  * Starts Pombo on DATA_DIR `dir` and resolves once /healthz answers.
  * @throws Error when the process exits before it is healthy.
@@ -31,6 +37,8 @@ export async function startPombo(dir: string, env: Record<string, string> = {}):
     env: { ...process.env, DATA_DIR: dir, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", BASE_URL: "http://pombo.test", WORKER_THREADS: "1", POMBO_SECRET_KEY: "", ...env },
     stdout: "pipe", stderr: "pipe", stdin: "ignore",
   });
+  alive.add(proc);
+  void proc.exited.then(() => alive.delete(proc));
   const logs: Array<Record<string, unknown>> = [];
   let waiters: Array<{ ok: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
   let stderr = "";
