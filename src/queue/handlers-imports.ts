@@ -9,6 +9,7 @@ type ListRef = { companyId: string; listId: string };
 
 /** Import and list-deletion jobs on the `imports` queue. Both resume where they stopped when re-run. */
 export function registerImportHandlers(runner: Pick<Runner, "register">, deps: Deps): void {
-  runner.register(IMPORT_JOB, async (job) => void (await runImport(deps, (job.data as ImportRef).companyId, (job.data as ImportRef).importId)), { queue: IMPORTS_QUEUE });
+  const foregroundBusy = () => deps.queue.running("webhooks") > 0 || deps.queue.running("sends") > 0;
+  runner.register(IMPORT_JOB, async (job) => void (await runImport(deps, (job.data as ImportRef).companyId, (job.data as ImportRef).importId, undefined, foregroundBusy)), { queue: IMPORTS_QUEUE });
   runner.register(LIST_DELETE_JOB, (job) => runListDeletion(deps, (job.data as ListRef).companyId, (job.data as ListRef).listId), { queue: IMPORTS_QUEUE });
 }

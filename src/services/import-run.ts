@@ -11,6 +11,18 @@ import { planFormat } from "./import-format.ts";
 
 type RunDeps = Pick<Deps, "storage" | "pool" | "clock" | "log" | "config">;
 
+/** Tells the import whether foreground work (webhooks, sends) is running right now. */
+export type ForegroundProbe = () => boolean;
+
+/**
+ * Background work gives way (SPEC: an import must never starve webhooks and sends): before each batch the
+ * event loop gets a turn, and while foreground work runs the import pauses a little (≤ 50 ms a batch).
+ */
+async function yieldToForeground(isBusy?: ForegroundProbe): Promise<void> {
+  await new Promise((r) => setTimeout(r, 0));
+  for (let i = 0; i < 10 && isBusy?.(); i++) await new Promise((r) => setTimeout(r, 5));
+}
+
 /** Rows aimed at per batch (one worker task, one transaction). */
 export const BATCH_ROWS = 10_000;
 /** Suppression lists up to this size are read into memory once per import; bigger ones are checked per row. */
@@ -22,7 +34,7 @@ const SUPPRESSION_SET_MAX = 500_000;
  * thread commits their results strictly in file order. A quoted line break switches to sequential reading from
  * that chunk on. A bad file ends as `failed` with a reason; other errors propagate so the job is retried.
  */
-export async function runImport(deps: RunDeps, companyId: string, importId: string, onProgress?: (rec: ImportRecord) => void): Promise<ImportRecord | undefined> {
+export async function runImport(deps: RunDeps, companyId: string, importId: string, onProgress?: (rec: ImportRecord) => void, isForegroundBusy?: ForegroundProbe): Promise<ImportRecord | undefined> {
   let rec = getImport(deps.storage, companyId, importId);
   if (!rec || rec.status === "done" || rec.status === "failed") return rec;
   if (!existsSync(rec.format?.dataPath ?? rec.path)) {
@@ -35,7 +47,7 @@ export async function runImport(deps: RunDeps, companyId: string, importId: stri
   }
   try {
     if (!rec.format) rec = await fixFormat(deps, rec);
-    rec = await readChunks(deps, rec, rec.format!, onProgress);
+    rec = await readChunks(deps, rec, rec.format!, onProgress, isForegroundBusy);
     rec = finish(deps.storage, rec, { status: "done", finishedAt: deps.clock.now() });
   } catch (e) {
     if (!(e instanceof FileFormatError)) throw e;
@@ -61,7 +73,7 @@ function finish(s: Storage, rec: ImportRecord, change: Partial<ImportRecord>): I
   return next;
 }
 
-async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportFormat, onProgress?: (rec: ImportRecord) => void): Promise<ImportRecord> {
+async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportFormat, onProgress?: (rec: ImportRecord) => void, isForegroundBusy?: ForegroundProbe): Promise<ImportRecord> {
   const fileSize = statSync(format.dataPath).size;
   const chunkBytes = estimateChunkBytes(start, format, fileSize);
   const keyPrefix = contactKeyPrefix(start.companyId, start.listId);
@@ -111,6 +123,7 @@ async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportForm
       continue;
     }
     const previous = settle();
+    await yieldToForeground(isForegroundBusy);
     queue(r, false);
     queuedEnd = r.end;
     await previous;
