@@ -121,6 +121,8 @@ export interface SmsDriver {
   webhookReply(): Response;
   /** Asks the provider what became of messages to `to` (reconciles sends whose outcome is unknown). */
   lookup?(account: DriverAccount, query: { to: string; since?: number }, signal: AbortSignal): Promise<Array<StatusUpdate & { to: string; body?: string }>>;
+  /** Builds the webhook a simulated reply travels as (drivers that can simulate, i.e. the sandbox). */
+  simulateInbound?(accountId: string, sms: { from: string; to: string; body: string; at?: number }): WebhookRequest;
   /** Releases connections (SMPP sessions, timers) at shutdown. */
   close?(): Promise<void>;
 }

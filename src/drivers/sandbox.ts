@@ -72,6 +72,7 @@ export function createSandboxDriver(host: DriverHost): SmsDriver {
     verifyWebhook: () => ({ ok: false, reason: "sandbox events only enter through the process itself" }),
     parseWebhook: (_account, req) => parseSandboxEvent(req.body),
     webhookReply: () => new Response(null, { status: 204 }),
+    simulateInbound: sandboxInboundRequest,
     async close() {
       for (const [timer, report] of pending) {
         clearTimeout(timer);
