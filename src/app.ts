@@ -24,7 +24,7 @@ import { tokenRoutes } from "./http/tokens.ts";
 import { uiRoutes } from "./http/ui.ts";
 import { webhookDeliveryRoutes } from "./http/webhook-deliveries.ts";
 import { webhookEndpointRoutes } from "./http/webhook-endpoints.ts";
-import { LatencyHistogram } from "./http/timing.ts";
+import { LatencyHistogram } from "./services/latency.ts";
 import { webhookFastPath } from "./http/webhook-fast-path.ts";
 import { webhookRoutes } from "./http/webhooks.ts";
 

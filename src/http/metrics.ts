@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../deps.ts";
 import { renderMetrics } from "../services/metrics.ts";
-import type { LatencyHistogram } from "./timing.ts";
+import type { LatencyHistogram } from "../services/latency.ts";
 
 /**
  * `GET /metrics` (no auth: keep it off the public internet — see README, Operations). Webhook latency

@@ -1,7 +1,7 @@
 import type { Deps } from "../deps.ts";
 import { acceptWebhook } from "../services/webhooks-in.ts";
 import { mapError } from "./errors.ts";
-import type { LatencyHistogram } from "./timing.ts";
+import type { LatencyHistogram } from "../services/latency.ts";
 
 const PREFIX = "/webhooks/";
 

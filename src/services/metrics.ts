@@ -4,7 +4,7 @@
  */
 import type { Deps } from "../deps.ts";
 import { MESSAGE_STATUSES } from "../domain/message.ts";
-import type { LatencyHistogram } from "../http/timing.ts";
+import type { LatencyHistogram } from "./latency.ts";
 
 type Labels = Record<string, string>;
 
