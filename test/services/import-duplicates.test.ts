@@ -1,0 +1,36 @@
+import { afterEach, expect, test } from "bun:test";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { createImport } from "../../src/services/imports.ts";
+import { createList } from "../../src/services/lists.ts";
+import { rawContactsDb } from "../../src/storage/contacts.ts";
+import { generateCsv } from "../../scripts/gen-csv.ts";
+import { settle } from "../helpers/settle.ts";
+import { makeCompany, makeSystem, type TestSystem } from "../helpers/system.ts";
+
+let sys: TestSystem;
+afterEach(async () => sys && (await sys.destroy()));
+
+// Regression: through the queue runner (the server's path) a phone whose two rows fell in neighbouring
+// chunks was stored twice: the raw-key handle's NO_OVERWRITE missed the key the previous batch wrote.
+test("an import run by the queue stores each phone once, even when its repeat is in the next chunk", async () => {
+  sys = makeSystem({ WORKER_THREADS: "2" });
+  const auth = await makeCompany(sys);
+  const csv = join(sys.dir, "contacts.csv");
+  const counts = await generateCsv(csv, { rows: 400_000 });
+  const list = createList(sys.deps, auth.company.id, "big");
+  const imp = createImport(sys.deps, auth.company.id, list.id, { path: csv, bytes: statSync(csv).size, ownsFile: false });
+  await settle(sys);
+  const rec = sys.deps.storage.db("imports").get([auth.company.id, imp.id]) as { status: string; imported: number; duplicates: number; invalid: number };
+  expect(rec).toMatchObject({ status: "done", imported: counts.valid, duplicates: counts.duplicates, invalid: counts.invalid });
+  let prev = "";
+  let doubled = 0;
+  let stored = 0;
+  for (const k of rawContactsDb(sys.deps.storage).getKeys()) {
+    const key = Buffer.from(k as Uint8Array).toString("latin1");
+    if (key === prev) doubled++;
+    prev = key;
+    stored++;
+  }
+  expect({ stored, doubled }).toEqual({ stored: counts.valid, doubled: 0 });
+}, 120_000);
