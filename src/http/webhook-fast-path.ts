@@ -19,14 +19,15 @@ export function webhookFastPath(deps: Deps, latency: LatencyHistogram) {
     const [driver = "", accountId = "", extra] = path.slice(PREFIX.length).split("/");
     if (!driver || !accountId || extra !== undefined) return undefined;
     const t0 = performance.now();
-    return handle(deps, request, path, decodeURIComponent(driver), decodeURIComponent(accountId)).then((res) => {
+    return handleWebhook(deps, request, path, decodeURIComponent(driver), decodeURIComponent(accountId)).then((res) => {
       latency.observe({ driver: known.has(driver) ? driver : "other", outcome: res.status < 400 ? "ok" : "error" }, (performance.now() - t0) / 1000);
       return res;
     });
   };
 }
 
-async function handle(deps: Deps, request: Request, path: string, driver: string, accountId: string): Promise<Response> {
+/** Verifies, stores and answers one provider webhook; every failure becomes the error shape (403 on a bad signature). */
+export async function handleWebhook(deps: Deps, request: Request, path: string, driver: string, accountId: string): Promise<Response> {
   try {
     const q = request.url.indexOf("?");
     const publicUrl = deps.config.baseUrl + path + (q >= 0 ? request.url.slice(q) : "");

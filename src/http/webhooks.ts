@@ -1,23 +1,17 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../deps.ts";
-import { acceptWebhook } from "../services/webhooks-in.ts";
+import { handleWebhook } from "./webhook-fast-path.ts";
 
 /**
- * `POST /webhooks/:driver/:accountId` (and GET, for providers that call back with a query string):
- * verify the signature against BASE_URL + path, store the raw payload durably, answer the provider.
- * Parsing and applying happen in the `webhooks` queue.
+ * `POST /webhooks/:driver/:accountId` (and GET, for providers that call back with a query string), declared
+ * for the OpenAPI document and route listings. In the running app the fast path in app.ts answers these
+ * requests before routing; both use the same handler.
  */
 export function webhookRoutes(deps: Deps) {
-  const handle = async ({ request, params, body }: { request: Request; params: { driver: string; accountId: string }; body?: unknown }) => {
-    const url = new URL(request.url);
-    const publicUrl = `${deps.config.baseUrl}${url.pathname}${url.search}`;
-    const headers: Record<string, string> = {};
-    request.headers.forEach((v, k) => (headers[k] = v));
-    const raw = typeof body === "string" ? body : "";
-    return acceptWebhook(deps, params.driver, params.accountId, { url: publicUrl, method: request.method, headers, body: raw });
-  };
+  const handle = ({ request, params }: { request: Request; params: { driver: string; accountId: string } }) =>
+    handleWebhook(deps, request, new URL(request.url).pathname, params.driver, params.accountId);
   return new Elysia({ prefix: "/webhooks", detail: { tags: ["webhooks"] } })
-    // The raw text is what signatures cover: never let a parser normalise it first.
-    .post("/:driver/:accountId", handle, { parse: "text" })
+    // The raw text is what signatures cover: no parser may read the body first.
+    .post("/:driver/:accountId", handle, { parse: "none" })
     .get("/:driver/:accountId", handle);
 }

@@ -3,7 +3,7 @@ import { nextCampaignStatus, type CampaignAction } from "../domain/campaign.ts";
 import { DomainError, notFound } from "../domain/errors.ts";
 import { parseTemplate } from "../domain/template.ts";
 import { CounterBatch, getCampaign, putCampaignSync, readCounts, type Campaign } from "../storage/campaigns.ts";
-import { getMessage, putMessageSync, PendingRemovals } from "../storage/messages.ts";
+import { getMessage, putMessageSync, PendingChanges } from "../storage/messages.ts";
 import { newId } from "../storage/ids.ts";
 import { getList } from "../storage/lists.ts";
 
@@ -116,7 +116,7 @@ export async function cancelPendingBatch(deps: Deps, companyId: string, campaign
   if (ids.length === 0) return;
   await s.env.transaction(() => {
     const counters = new CounterBatch(s);
-    const removals = new PendingRemovals(s);
+    const removals = new PendingChanges(s);
     for (const id of ids) {
       const m = getMessage(s, id);
       if (!m || m.status !== "pending") continue;

@@ -3,7 +3,7 @@ import { quotaPerMinute } from "../domain/quota.ts";
 import { isInsideWindow } from "../domain/quiet-hours.ts";
 import { getAccountById, listNumbers } from "../storage/accounts.ts";
 import { CounterBatch, getCampaign } from "../storage/campaigns.ts";
-import { getMessage, getRecipient, type Message, PendingRemovals, pendingZones, putMessageSync, samplePending } from "../storage/messages.ts";
+import { getMessage, getRecipient, type Message, PendingChanges, pendingZones, putMessageSync, samplePending } from "../storage/messages.ts";
 import { isSuppressed } from "../storage/suppressions.ts";
 import { getComplianceSettings } from "./compliance.ts";
 import { pickSender } from "./senders.ts";
@@ -38,8 +38,9 @@ export async function dispatchAccount(
   const account = getAccountById(s, accountId);
   const result: DispatchResult = { accountId, quota: 0, queued: 0, skipped: 0 };
   if (!account || account.paused) return result;
-  const numbers = listNumbers(s, account.companyId, accountId).map((n) => n.number).sort();
-  const quota = throttle.adjust(accountId, quotaPerMinute(listNumbers(s, account.companyId, accountId), account.perMinuteCap), now);
+  const pool = listNumbers(s, account.companyId, accountId);
+  const numbers = pool.map((n) => n.number).sort();
+  const quota = throttle.adjust(accountId, quotaPerMinute(pool, account.perMinuteCap), now);
   result.quota = quota;
   if (quota <= 0 || numbers.length === 0) return result;
   const settings = getComplianceSettings(s, account.companyId);
@@ -53,7 +54,7 @@ export async function dispatchAccount(
     const before = result.queued + result.skipped;
     await s.env.transaction(() => {
       const counters = new CounterBatch(s);
-      const removals = new PendingRemovals(s);
+      const removals = new PendingChanges(s);
       for (const id of picks) {
         const m = getMessage(s, id);
         if (!m || m.status !== "pending" || !m.campaignId) continue;

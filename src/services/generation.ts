@@ -4,7 +4,7 @@ import { parseTemplate, renderTemplate, type TemplatePart } from "../domain/temp
 import { CounterBatch, getCampaign, putCampaignSync, type Campaign } from "../storage/campaigns.ts";
 import { listContacts, type Contact } from "../storage/contacts.ts";
 import { newId } from "../storage/ids.ts";
-import { addPendingSync, insertMessageSync, type Message, putMessageSync } from "../storage/messages.ts";
+import { insertMessageSync, type Message, PendingChanges, putMessageSync } from "../storage/messages.ts";
 import { GENERATE_JOB } from "./campaigns.ts";
 
 /** Messages created per transaction. */
@@ -51,6 +51,7 @@ export async function generateNextBatch(deps: Deps, companyId: string, campaignI
     const cur = getCampaign(s, companyId, campaignId);
     if (!cur || cur.generated || !sameCursor(cur.cursor, cursor)) return; // a duplicate run committed this batch already
     const counters = new CounterBatch(s);
+    const pending = new PendingChanges(s);
     for (const { m, missing } of prepared) {
       if (s.db("campaignMessages").get([campaignId, m.to])) continue; // on an earlier list already: one message per phone
       insertMessageSync(s, m);
@@ -60,12 +61,13 @@ export async function generateNextBatch(deps: Deps, companyId: string, campaignI
         counters.add(campaignId, "skipped", 1);
         counters.add(campaignId, "skip:canceled", 1);
       } else {
-        addPendingSync(s, m, m.rand);
+        pending.add(m);
         counters.add(campaignId, "pending", 1);
       }
       counters.add(campaignId, "total", 1);
       if (missing) counters.add(campaignId, "missingFields", 1);
     }
+    pending.flushSync();
     counters.flushSync();
     putCampaignSync(s, done ? finishGeneration(cur, now) : { ...cur, cursor: nextCursor });
     if (!done) deps.queue.enqueueSync({ name: GENERATE_JOB, data: { companyId, campaignId }, key: `generate:${campaignId}:${nextCursor.list}:${nextCursor.after ?? ""}` });

@@ -3,7 +3,7 @@ import { DriverError } from "../drivers/driver.ts";
 import { isInsideWindow } from "../domain/quiet-hours.ts";
 import { getAccountById } from "../storage/accounts.ts";
 import { CounterBatch, getCampaign } from "../storage/campaigns.ts";
-import { addPendingSync, getMessage, type Message, putMessageSync } from "../storage/messages.ts";
+import { getMessage, type Message, PendingChanges, putMessageSync } from "../storage/messages.ts";
 import { isSuppressed, putSuppressionSync } from "../storage/suppressions.ts";
 import { RetryLaterError } from "../queue/types.ts";
 import { toDriverAccount } from "./account-config.ts";
@@ -57,11 +57,14 @@ async function claim(deps: Deps, job: SendJob): Promise<Claim> {
     if (m.status !== "queued") return { ok: false };
     if (m.campaignId) {
       const c = getCampaign(s, m.companyId, m.campaignId);
-      const outside = !isInsideWindow(getComplianceSettings(s, m.companyId).quietHours, m.tz || getComplianceSettings(s, m.companyId).timezone, now);
+      const settings = getComplianceSettings(s, m.companyId);
+      const outside = !isInsideWindow(settings.quietHours, m.tz || settings.timezone, now);
       if (!c || c.status === "canceled") return set({ ...m, status: "skipped", reason: "canceled" }), { ok: false };
       if (c.status !== "running" || outside) {
         set({ ...m, status: "pending" });
-        addPendingSync(s, m, m.rand);
+        const pending = new PendingChanges(s);
+        pending.add(m);
+        pending.flushSync();
         return { ok: false };
       }
     }

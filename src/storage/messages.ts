@@ -87,37 +87,41 @@ export function insertMessageSync(s: Storage, m: Message): void {
   if (m.campaignId) s.db("campaignMessages").putSync([m.campaignId, m.to], m.id);
 }
 
-/** Adds a pending campaign message to its campaign's random-order pending index. */
-export function addPendingSync(s: Storage, m: Message, rand: number): void {
-  s.db("pendingIndex").putSync([m.campaignId!, m.tz, rand, m.id], null);
-  const zk = [m.campaignId!, m.tz];
-  s.db("pendingZones").putSync(zk, ((s.db("pendingZones").get(zk) as number | undefined) ?? 0) + 1);
-}
-
 /**
- * Removes many messages from the pending index in one transaction, writing each zone's count once.
- * Use: `const p = new PendingRemovals(s); p.remove(m); …; p.flushSync();` inside the same transaction.
+ * Adds messages to and removes them from the pending index within one transaction, writing each zone's count
+ * once at the end instead of once per message.
+ * Use: `const p = new PendingChanges(s); p.add(m); p.remove(m2); …; p.flushSync();` inside the same transaction.
  */
-export class PendingRemovals {
+export class PendingChanges {
   private readonly zones = new Map<string, { key: [string, string]; n: number }>();
   constructor(private readonly s: Storage) {}
 
+  add(m: Pick<Message, "id" | "campaignId" | "tz" | "rand">): void {
+    this.s.db("pendingIndex").putSync([m.campaignId!, m.tz, m.rand, m.id], null);
+    this.count(m, 1);
+  }
+
   remove(m: Pick<Message, "id" | "campaignId" | "tz" | "rand">): void {
     this.s.db("pendingIndex").removeSync([m.campaignId!, m.tz, m.rand, m.id]);
-    const k = m.campaignId + "\0" + m.tz;
-    const z = this.zones.get(k);
-    if (z) z.n++;
-    else this.zones.set(k, { key: [m.campaignId!, m.tz], n: 1 });
+    this.count(m, -1);
   }
 
   flushSync(): void {
     const db = this.s.db("pendingZones");
     for (const { key, n } of this.zones.values()) {
-      const left = ((db.get(key) as number | undefined) ?? 0) - n;
-      if (left > 0) db.putSync(key, left);
+      if (n === 0) continue;
+      const now = ((db.get(key) as number | undefined) ?? 0) + n;
+      if (now > 0) db.putSync(key, now);
       else db.removeSync(key);
     }
     this.zones.clear();
+  }
+
+  private count(m: Pick<Message, "campaignId" | "tz">, delta: number): void {
+    const k = m.campaignId + "\0" + m.tz;
+    const z = this.zones.get(k);
+    if (z) z.n += delta;
+    else this.zones.set(k, { key: [m.campaignId!, m.tz], n: delta });
   }
 }
 
