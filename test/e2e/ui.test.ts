@@ -39,7 +39,6 @@ beforeAll(async () => {
     flakyRuns++;
     if (flakyRuns === 1) throw new PermanentJobError("the provider rejected the request (test failure)");
   }, { queue: "default" });
-  pombo.sys.runner.register("ui.nudge", async () => undefined, { queue: "default" });
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15_000);
   errors = watchErrors(context, page);
@@ -51,16 +50,9 @@ afterAll(async () => {
   await pombo?.stop();
 });
 
-/**
- * Runs `fn` while the minute tick runs every 300 ms instead of once a minute. After each tick a no-op job
- * wakes the runner: jobs enqueued inside a caller's transaction (sends by dispatch, campaign generation)
- * wake the runner before that transaction commits, so without a later wake they wait for the next
- * minute (a backend bug, reported; remove the nudge once fixed).
- */
+/** Runs `fn` while the minute tick runs every 300 ms instead of once a minute. */
 async function withTicks<T>(fn: () => Promise<T>): Promise<T> {
-  const ticker = setInterval(() => void pombo.sys.tick({ spreadMs: 0, completionWaitMs: 0 })
-    .then(() => pombo.sys.deps.queue.enqueue({ name: "ui.nudge", data: {}, queue: "default" }))
-    .catch(() => undefined), 300);
+  const ticker = setInterval(() => void pombo.sys.tick({ spreadMs: 0, completionWaitMs: 0 }).catch(() => undefined), 300);
   try {
     return await fn();
   } finally {

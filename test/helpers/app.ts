@@ -89,9 +89,9 @@ export async function api(app: TestApp["app"], cookie: string, method: string, p
 /** A test app with two companies (A and B), each with a logged-in owner: the usual start of an HTTP test. */
 export async function makeTwoTenants(opts: Parameters<typeof makeTestApp>[0] = {}) {
   const t = makeTestApp(opts);
-  await addUser(t, "a@a.test", "password-a", "Company A");
-  await addUser(t, "b@b.test", "password-b", "Company B");
+  const { company: companyA } = await addUser(t, "a@a.test", "password-a", "Company A");
+  const { company: companyB } = await addUser(t, "b@b.test", "password-b", "Company B");
   const a = await login(t.app, "a@a.test", "password-a");
   const b = await login(t.app, "b@b.test", "password-b");
-  return { ...t, a, b };
+  return { ...t, a, b, companyA: companyA.id, companyB: companyB.id };
 }

@@ -29,7 +29,7 @@ test("PUT saves, normalises stop words, keeps fields left out, and is per compan
 });
 
 test("the in-memory copy the sending engine reads follows every PUT", async () => {
-  const companyId = (await (await api(t.app, t.a, "GET", "/api/v1/me")).json() as any).company.id;
+  const companyId = t.companyA;
   expect(getComplianceSettings(t.deps.storage, companyId).frequencyCapHours).toBe(24);
   await put({ frequencyCapHours: 48 });
   expect(getComplianceSettings(t.deps.storage, companyId).frequencyCapHours).toBe(48);

@@ -7,7 +7,7 @@ let t: Awaited<ReturnType<typeof makeTwoTenants>>;
 let companyA: string;
 beforeEach(async () => {
   t = await makeTwoTenants();
-  companyA = (await (await api(t.app, t.a, "GET", "/api/v1/me")).json() as any).company.id;
+  companyA = t.companyA;
 });
 afterEach(() => t.close());
 
