@@ -25,14 +25,16 @@ import { uiRoutes } from "./http/ui.ts";
 import { webhookDeliveryRoutes } from "./http/webhook-deliveries.ts";
 import { webhookEndpointRoutes } from "./http/webhook-endpoints.ts";
 import { LatencyHistogram } from "./services/latency.ts";
-import { webhookFastPath } from "./http/webhook-fast-path.ts";
+import { nativeWebhookRoutes, webhookFastPath } from "./http/webhook-fast-path.ts";
 import { webhookRoutes } from "./http/webhooks.ts";
 
 /** The composition root of the HTTP side: every route module mounted on one Elysia app, nothing global. */
 export function buildApp(deps: Deps) {
   const latency = new LatencyHistogram();
   const webhook = webhookFastPath(deps, latency);
-  return new Elysia({ serve: { maxRequestBodySize: deps.config.maxUploadBytes } })
+  // Bun's router answers provider webhooks natively when the app listens (see webhook-fast-path.ts).
+  const serve = { maxRequestBodySize: deps.config.maxUploadBytes, routes: nativeWebhookRoutes(deps, latency) };
+  return new Elysia({ serve })
     .onRequest(({ request }) => {
       const path = new URL(request.url).pathname;
       const fast = webhook(request, path);

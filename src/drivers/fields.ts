@@ -40,11 +40,40 @@ export function baseUrlOf(config: Record<string, unknown>, defaultUrl: string): 
   return configString(config, "baseUrl", defaultUrl).replace(/\/+$/, "");
 }
 
-/** Parses an application/x-www-form-urlencoded body into key → all values, in order. */
+/**
+ * Parses an application/x-www-form-urlencoded body into key → all values, in order, exactly as
+ * `URLSearchParams` does (a test compares the two on random input) but several times faster: webhooks
+ * parse one of these per request.
+ */
 export function parseForm(body: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const [k, v] of new URLSearchParams(body)) out.set(k, [...(out.get(k) ?? []), v]);
+  let start = 0;
+  while (start <= body.length) {
+    let end = body.indexOf("&", start);
+    if (end === -1) end = body.length;
+    if (end > start) {
+      const eq = body.indexOf("=", start);
+      const cut = eq === -1 || eq > end ? end : eq;
+      const k = decodeFormPart(body.slice(start, cut));
+      const v = cut === end ? "" : decodeFormPart(body.slice(cut + 1, end));
+      const values = out.get(k);
+      if (values) values.push(v);
+      else out.set(k, [v]);
+    }
+    start = end + 1;
+  }
   return out;
+}
+
+function decodeFormPart(raw: string): string {
+  const s = raw.includes("+") ? raw.replaceAll("+", " ") : raw;
+  if (!s.includes("%")) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    // Stray '%' or bytes that are not UTF-8: the standard's lenient decoding.
+    return new URLSearchParams("x=" + raw.replaceAll("&", "%26").replaceAll("=", "%3D")).get("x")!;
+  }
 }
 
 /** The first value of a form field, or undefined when absent or empty. */

@@ -6,18 +6,30 @@
  * (Twilio signs whatever URL it was configured with, and proxies add or drop `:443`). A JSON webhook carries
  * `bodySHA256` in its query string instead: then no form fields are signed and the body hash is checked too.
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { VerifyResult, WebhookRequest } from "./driver.ts";
 import { parseForm } from "./fields.ts";
 import { safeEqual } from "./safe-equal.ts";
 
 /** The expected signature for `url` and form `params` (exported so the tests can cross-check twilio-node). */
 export function computeTwilioSignature(authToken: string, url: string, params: Map<string, string[]>): string {
-  let data = url;
+  return hmacSha1Base64(authToken, url + signedFields(params));
+}
+
+/** Σ sorted(key + value) over the form fields: the part of the signed string after the URL. */
+function signedFields(params: Map<string, string[]>): string {
+  let data = "";
   for (const key of [...params.keys()].sort()) {
-    for (const value of [...new Set(params.get(key))].sort()) data += key + value;
+    const values = params.get(key)!;
+    for (const value of values.length === 1 ? values : [...new Set(values)].sort()) data += key + value;
   }
-  return createHmac("sha1", authToken).update(data, "utf8").digest("base64");
+  return data;
+}
+
+function hmacSha1Base64(key: string, data: string): string {
+  const h = new Bun.CryptoHasher("sha1", key);
+  h.update(data, "utf8");
+  return h.digest("base64");
 }
 
 /** Checks `X-Twilio-Signature` on a webhook; constant-time comparison on every candidate URL. */
@@ -26,7 +38,10 @@ export function verifyTwilioSignature(authToken: string, req: WebhookRequest): V
   if (!header) return { ok: false, reason: "missing X-Twilio-Signature" };
   const bodyHash = bodySha256Param(req.url);
   const params = bodyHash === undefined ? parseForm(req.body) : new Map<string, string[]>();
-  const match = urlCandidates(req.url).some((url) => safeEqual(computeTwilioSignature(authToken, url, params), header));
+  const fields = signedFields(params);
+  // The URL as received almost always matches; the port variants are tried only when it does not.
+  const matches = (url: string) => safeEqual(hmacSha1Base64(authToken, url + fields), header);
+  const match = matches(req.url) || urlCandidates(req.url).some((url) => url !== req.url && matches(url));
   if (!match) return { ok: false, reason: "X-Twilio-Signature does not match" };
   if (bodyHash !== undefined) {
     if (!safeEqual(createHash("sha256").update(req.body, "utf8").digest("hex"), bodyHash)) return { ok: false, reason: "bodySHA256 does not match" };
@@ -36,7 +51,7 @@ export function verifyTwilioSignature(authToken: string, req: WebhookRequest): V
 
 function bodySha256Param(url: string): string | undefined {
   const q = url.indexOf("?");
-  if (q === -1) return undefined;
+  if (q === -1 || !url.includes("bodySHA256", q)) return undefined;
   return new URLSearchParams(url.slice(q + 1)).get("bodySHA256") ?? undefined;
 }
 

@@ -7,23 +7,50 @@ const PREFIX = "/webhooks/";
 
 /**
  * Provider webhooks are the hottest path (a campaign's delivery reports arrive at its sending rate), so they
- * are answered straight from `onRequest`, before Elysia routes and parses anything: split the path, read the
- * raw body once (signatures cover it byte for byte), verify, store durably, answer. Times each request into
- * `latency` for /metrics. Returns undefined for any other path. (The Elysia routes in webhooks.ts stay for
+ * skip Elysia altogether: read the raw body once (signatures cover it byte for byte), verify, store durably,
+ * answer. Times each request into `latency` for /metrics.
+ *
+ * Two entries to the same handler: `nativeWebhookRoutes` is given to Bun.serve's own router (through
+ * Elysia's `serve.routes`), so a listening server dispatches webhooks natively; `webhookFastPath` answers
+ * them from `onRequest` for `app.handle` callers (tests, the CLI). (The Elysia routes in webhooks.ts stay for
  * the OpenAPI document.)
  */
 export function webhookFastPath(deps: Deps, latency: LatencyHistogram) {
-  const known = new Set(deps.drivers.list().map((d) => d.name));
+  const timed = timedHandler(deps, latency);
   return (request: Request, path: string): Promise<Response> | undefined => {
     if (!path.startsWith(PREFIX) || (request.method !== "POST" && request.method !== "GET")) return undefined;
     const [driver = "", accountId = "", extra] = path.slice(PREFIX.length).split("/");
     if (!driver || !accountId || extra !== undefined) return undefined;
+    return timed(request, path, decodeURIComponent(driver), decodeURIComponent(accountId));
+  };
+}
+
+type NativeRequest = Request & { params: { driver: string; accountId: string } };
+
+/** Bun.serve `routes` entries for `/webhooks/:driver/:accountId` (Bun decodes the params). */
+export function nativeWebhookRoutes(deps: Deps, latency: LatencyHistogram) {
+  const timed = timedHandler(deps, latency);
+  const handle = (request: NativeRequest) => timed(request, pathOf(request.url), request.params.driver, request.params.accountId);
+  return { [`${PREFIX}:driver/:accountId`]: { POST: handle, GET: handle } };
+}
+
+function timedHandler(deps: Deps, latency: LatencyHistogram) {
+  const known = new Set(deps.drivers.list().map((d) => d.name));
+  return (request: Request, path: string, driver: string, accountId: string): Promise<Response> => {
     const t0 = performance.now();
-    return handleWebhook(deps, request, path, decodeURIComponent(driver), decodeURIComponent(accountId)).then((res) => {
+    return handleWebhook(deps, request, path, driver, accountId).then((res) => {
       latency.observe({ driver: known.has(driver) ? driver : "other", outcome: res.status < 400 ? "ok" : "error" }, (performance.now() - t0) / 1000);
       return res;
     });
   };
+}
+
+/** The path of an absolute request URL, without its query string. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start === -1) return "/";
+  const q = url.indexOf("?", start);
+  return q === -1 ? url.slice(start) : url.slice(start, q);
 }
 
 /** Verifies, stores and answers one provider webhook; every failure becomes the error shape (403 on a bad signature). */

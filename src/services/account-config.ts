@@ -73,7 +73,17 @@ export function webhookUrlOf(deps: ConfigDeps, account: Pick<Account, "id" | "dr
   return `${deps.config.baseUrl}/webhooks/${encodeURIComponent(account.driver)}/${encodeURIComponent(account.id)}`;
 }
 
+/**
+ * Driver views per stored account record (records are immutable: a change stores a new object), so the hot
+ * paths — a webhook per delivery report, a send per message — build one once, not per call.
+ */
+const driverViews = new WeakMap<Account, { baseUrl: string; view: DriverAccount }>();
+
 /** What a driver needs to work for `account`: its id, its decrypted config and its webhook URL. */
 export function toDriverAccount(deps: ConfigDeps, account: Account): DriverAccount {
-  return { id: account.id, config: openConfig(deps, account.id, account), webhookUrl: webhookUrlOf(deps, account) };
+  const hit = driverViews.get(account);
+  if (hit && hit.baseUrl === deps.config.baseUrl) return hit.view;
+  const view = { id: account.id, config: openConfig(deps, account.id, account), webhookUrl: webhookUrlOf(deps, account) };
+  driverViews.set(account, { baseUrl: deps.config.baseUrl, view });
+  return view;
 }

@@ -42,7 +42,8 @@ export async function ingestWebhook(deps: Deps, driver: string, accountId: strin
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (KEEP.test(k)) headers[k] = v;
   const job: WebhookJob = { driver, accountId, req: { ...req, headers } };
-  await deps.queue.enqueue({ name: WEBHOOK_JOB, data: job, queue: "webhooks", maxAttempts: 8 });
+  // Concurrent requests share one transaction (group commit); each resolves once it is durable.
+  await deps.queue.enqueueSoon({ name: WEBHOOK_JOB, data: job, queue: "webhooks", maxAttempts: 8 });
 }
 
 /**

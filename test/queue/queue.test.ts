@@ -348,3 +348,25 @@ test("rejects specs for unknown queues and bad attempts before writing anything"
   expect(() => h.queue.enqueueSync({ name: "x", data: 1, maxAttempts: 0 })).toThrow("maxAttempts");
   expect(h.queue.stats().every((s) => s.depth === 0)).toBe(true);
 });
+
+test("enqueueSoon: concurrent calls share one transaction, each gets its own id once committed, idempotency keys hold", async () => {
+  const seen: string[] = [];
+  h.runner.register("hook.soon", (job: Job<string>) => void seen.push(job.data), { queue: "webhooks" });
+  const ids = await Promise.all([
+    ...Array.from({ length: 50 }, (_, i) => h.queue.enqueueSoon({ name: "hook.soon", data: `w${i}` })),
+    h.queue.enqueueSoon({ name: "hook.soon", data: "keyed", key: "k1" }),
+    h.queue.enqueueSoon({ name: "hook.soon", data: "keyed again", key: "k1" }),
+  ]);
+  expect(new Set(ids.slice(0, 51)).size).toBe(51);
+  expect(ids[51]).toBe(ids[50]!);
+  // Committed before the promise resolved: visible to a fresh read, counted once each.
+  for (const id of ids) expect(h.queue.get(id)).toBeDefined();
+  expect(h.queue.stats().find((s) => s.name === "webhooks")!.depth).toBe(51);
+  expect(() => h.queue.enqueueSoon({ name: "hook.soon", data: null, maxAttempts: 0 })).toThrow();
+  // Inside a caller's transaction it still stores the job (alone).
+  let inner: Promise<string> | undefined;
+  await h.storage.env.transaction(() => void (inner = h.queue.enqueueSoon({ name: "hook.soon", data: "in txn" })));
+  expect(h.queue.get(await inner!)).toBeDefined();
+  expect(await h.runner.runUntilEmpty()).toBe(52);
+  expect(seen.sort()).toEqual([...Array.from({ length: 50 }, (_, i) => `w${i}`), "in txn", "keyed"].sort());
+});
