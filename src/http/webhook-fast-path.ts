@@ -25,12 +25,12 @@ export function webhookFastPath(deps: Deps, latency: LatencyHistogram) {
   };
 }
 
-type NativeRequest = Request & { params: { driver: string; accountId: string } };
+type NativeRequest = Request & { params: Record<string, string> };
 
 /** Bun.serve `routes` entries for `/webhooks/:driver/:accountId` (Bun decodes the params). */
 export function nativeWebhookRoutes(deps: Deps, latency: LatencyHistogram) {
   const timed = timedHandler(deps, latency);
-  const handle = (request: NativeRequest) => timed(request, pathOf(request.url), request.params.driver, request.params.accountId);
+  const handle = (request: NativeRequest) => timed(request, pathOf(request.url), request.params.driver ?? "", request.params.accountId ?? "");
   return { [`${PREFIX}:driver/:accountId`]: { POST: handle, GET: handle } };
 }
 
