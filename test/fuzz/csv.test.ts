@@ -85,7 +85,7 @@ const NAMES = Object.keys(MUTATIONS);
 /** File `i`: a base CSV with one to three mutations, all from seed SEED + i. */
 function generate(i: number): { bytes: Buffer; recipe: string[] } {
   const r = new Prng(SEED + i);
-  let bytes = enc(baseCsv(r));
+  let bytes: Buffer = enc(baseCsv(r));
   // Every mutation is first used alone, in order; after that, random combinations.
   const recipe = i < NAMES.length ? [NAMES[i]!] : Array.from({ length: r.int(1, 3) }, () => r.pick(NAMES));
   for (const m of recipe) bytes = MUTATIONS[m]!(bytes, r);

@@ -26,7 +26,8 @@ export class Prng {
     return items[this.int(0, items.length - 1)]!;
   }
 
-  bytes(n: number): Uint8Array {
+  /** `n` random bytes, in a buffer of its own (a plain `ArrayBuffer`, so it is a valid fetch body). */
+  bytes(n: number): Uint8Array<ArrayBuffer> {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) out[i] = this.int(0, 255);
     return out;

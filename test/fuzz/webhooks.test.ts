@@ -55,7 +55,7 @@ const JSON_SHAPES = ["[]", "1", "null", '"s"', "{}", '{"data":[]}', '{"data":{"p
 const FORMS = ["To=%2B1&Bo", "a=%", "%zz=1&&&==", "MessageSid=&MessageStatus=", "MessageSid=SM1&MessageStatus=delivered&ErrorCode=abc", "From=%2B1&To=&Body=" + "%F0%9F".repeat(50), "MessageUUID=x&Status=&To=%00", "msisdn=&to=&messageId=&status=delivered&scts=9999999999", "text=STOP&msisdn=1&to=2&messageId=3&type=text", "=&=&=", "&".repeat(5000)];
 
 /** A garbage body: random bytes, random text, a truncated form or a JSON of the wrong shape. */
-function garbageBody(r: Prng): string | Uint8Array {
+function garbageBody(r: Prng): string | Uint8Array<ArrayBuffer> {
   switch (r.int(0, 5)) {
     case 0: return r.bytes(r.int(0, 2048));
     case 1: return r.string(r.int(0, 500));
@@ -113,7 +113,7 @@ test(`${PER_DRIVER} malformed requests per driver route: 403 or a clean 2xx/4xx,
       let url = `${BASE}${path}`;
       let method = r.chance(0.85) ? "POST" : "GET";
       let headers: Record<string, string>;
-      let body: string | Uint8Array | undefined;
+      let body: string | Uint8Array<ArrayBuffer> | undefined;
       if (r.chance(0.4) && driver in SECRETS || (driver === "telnyx" && r.chance(0.4))) {
         const s = signedGarbage(r, driver, url);
         ({ url, headers, body } = s);
