@@ -5,9 +5,12 @@
  *         https://developers.telnyx.com/docs/messaging/messages/error-codes
  * Webhooks: https://developers.telnyx.com/docs/messaging/messages/receiving-webhooks — JSON events signed with
  *   Ed25519 over `${telnyx-timestamp}|${raw body}`, signature base64 in `telnyx-signature-ed25519`.
+ * Lookup: the Messaging API reads a message by id only (GET /v2/messages/{id}: the id a lost answer never gave
+ *   us); the Detail Record Search lists message detail records (MDRs) by recipient:
+ *   https://developers.telnyx.com/api/detail-records/search-detail-records (GET {baseUrl}/v2/detail_records).
  */
 import { createPublicKey, verify as verifySignature, type KeyObject } from "node:crypto";
-import { DriverError, type DriverErrorKind, type DriverField, type DriverHost, type ProviderStatus, type SmsDriver, type VerifyResult, type WebhookEvent, type WebhookRequest } from "./driver.ts";
+import { DriverError, type DriverAccount, type DriverErrorKind, type DriverField, type DriverHost, type ProviderStatus, type SmsDriver, type StatusUpdate, type VerifyResult, type WebhookEvent, type WebhookRequest } from "./driver.ts";
 import { baseUrlField, baseUrlOf, checkFields, configString } from "./fields.ts";
 import { requestProvider } from "./http.ts";
 
@@ -36,10 +39,16 @@ const ERROR_KINDS: Record<string, DriverErrorKind> = {
   "40006": "transient", // Recipient server unavailable
 };
 
-/** Recipient `to[].status` in message.sent / message.finalized → ours. */
+/**
+ * A Telnyx message status → ours. Webhooks (`to[].status` in message.sent / message.finalized) and message detail
+ * records (`status`, the final one) use different words; `delivered` is in both. An MDR's timeouts say Telnyx does
+ * not know the outcome either: `sent`, which a later report may still advance.
+ */
 const STATUS: Record<string, ProviderStatus> = {
   queued: "queued", sending: "queued", sent: "sent", delivery_unconfirmed: "sent",
   delivered: "delivered", delivery_failed: "undelivered", expired: "undelivered", sending_failed: "failed",
+  // MDR only
+  dlr_unconfirmed: "sent", dlr_timeout: "sent", gw_timeout: "sent", gw_reject: "failed", failed: "failed",
 };
 
 // DER SubjectPublicKeyInfo header for a raw 32-byte Ed25519 key (RFC 8410).
@@ -126,6 +135,7 @@ export function createTelnyxDriver(host: DriverHost): SmsDriver {
     },
     parseWebhook: (_account, req) => parseTelnyxWebhook(req.body),
     webhookReply: () => new Response(null, { status: 204 }),
+    lookup: (account, query, signal) => lookupTelnyx(host, account, query, signal),
   };
 }
 
@@ -180,4 +190,68 @@ export function parseTelnyxWebhook(raw: string): WebhookEvent[] {
     ...(err?.title || err?.detail ? { errorMessage: err.title ?? err.detail } : {}),
     ...(code === "40300" ? { optOut: true } : {}),
   }];
+}
+
+/** Look-ups reach back this much before `since` (clock skew between us and Telnyx): see twilio.ts. */
+export const LOOKUP_SLACK_MS = 5 * 60_000;
+/** MDRs per page (the API's maximum) and pages read, newest first, before giving up. */
+const PAGE_SIZE = 50;
+const MAX_PAGES = 5;
+
+type Found = Array<StatusUpdate & { to: string; body?: string }>;
+
+/** One message detail record, as the search returns it (fields we read). */
+interface TelnyxMdr {
+  uuid?: string; cld?: string; direction?: string; status?: string; errors?: string[];
+  created_at?: string; completed_at?: string; updated_at?: string;
+}
+
+/**
+ * Lists outbound MDRs to `to`, newest first, back to `since` minus slack; more than MAX_PAGES pages of them fails
+ * rather than settle from part of them (missing a message would make reconciliation send it twice). The search's
+ * documented date filter takes a day (`filter[created_at][gte]=2021-06-22`, in a zone it does not state), so we ask
+ * from the day before and drop older records ourselves: a message to the same number from earlier that day must
+ * not pass for this one. MDRs carry no text, so `body` stays undefined; one without a final status yet is still
+ * found (Telnyx has the message): `sent`.
+ * @throws DriverError
+ */
+async function lookupTelnyx(host: DriverHost, account: DriverAccount, query: { to: string; since?: number }, signal: AbortSignal): Promise<Found> {
+  const key = configString(account.config, "apiKey");
+  const since = query.since === undefined ? undefined : query.since - LOOKUP_SLACK_MS;
+  const params = new URLSearchParams({ "filter[record_type]": "messaging", "filter[direction]": "outbound", "filter[cld]": query.to, sort: "-created_at", "page[size]": String(PAGE_SIZE) });
+  if (since !== undefined) params.set("filter[created_at][gte]", new Date(since - 24 * 3600_000).toISOString().slice(0, 10));
+  const out: Found = [];
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    params.set("page[number]", String(page));
+    const { json } = await requestProvider({
+      driver: "telnyx", method: "GET", url: `${baseUrlOf(account.config, TELNYX_DEFAULT_BASE_URL)}/v2/detail_records?${params}`, idempotent: true,
+      log: host.log, now: host.clock.now, secrets: [key], headers: { authorization: `Bearer ${key}`, accept: "application/json" }, classify: classifyTelnyxError,
+    }, signal);
+    const body = json as { data?: unknown; meta?: { total_pages?: unknown } };
+    if (!Array.isArray(body.data)) throw new DriverError("transient", "telnyx: detail record search answer without data");
+    let older = false;
+    for (const r of body.data as TelnyxMdr[]) {
+      if (since !== undefined && Date.parse(r.created_at ?? "") < since) older = true;
+      else pushMdr(out, r, query.to);
+    }
+    if (older || typeof body.meta?.total_pages !== "number" || page >= body.meta.total_pages) return out;
+  }
+  throw new DriverError("transient", `telnyx: more than ${MAX_PAGES} pages of detail records to ${query.to}; not settling from part of them`);
+}
+
+/*
+ * An MDR (docs sample, trimmed): {"record_type":"message_detail_record","uuid":"3ca7bd3d-…","direction":"outbound",
+ *   "cld":"+1555123456","cli":"+1555123456","status":"delivered","errors":["40001"],"parts":2,
+ *   "created_at":"2020-07-01T00:00:00Z","sent_at":"…","completed_at":"2020-07-01T00:00:00Z","updated_at":"…"}
+ * `uuid` is the message id the send answered with (`data.id`).
+ */
+function pushMdr(out: Found, r: TelnyxMdr, to: string): void {
+  if (typeof r.uuid !== "string" || !r.uuid || (r.direction !== undefined && r.direction !== "outbound")) return;
+  const update: StatusUpdate & { to: string } = { type: "status", providerId: r.uuid, status: STATUS[r.status ?? ""] ?? "sent", to: r.cld ?? to };
+  const code = r.errors?.[0] === undefined ? undefined : String(r.errors[0]);
+  if (code !== undefined) update.errorCode = code;
+  if (code === "40300") update.optOut = true;
+  const at = Date.parse(r.completed_at ?? r.updated_at ?? r.created_at ?? "");
+  if (!Number.isNaN(at)) update.at = at;
+  out.push(update);
 }

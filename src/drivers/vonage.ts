@@ -4,13 +4,17 @@
  * Errors: https://developer.vonage.com/en/messaging/sms/guides/troubleshooting-sms (response `status` codes)
  * Webhooks: https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts and .../inbound-sms,
  *           signed as described in vonage-signature.ts. They come as GET query, POST form or POST JSON.
+ * Lookup: the Reports API's synchronous records search, https://developer.vonage.com/en/api/reports#get-records
+ *         (GET {api.nexmo.com}/v2/reports/records, basic auth with the API key and secret).
  */
-import { DriverError, type DriverAccount, type DriverField, type DriverHost, type ProviderStatus, type SmsDriver, type WebhookEvent, type WebhookRequest } from "./driver.ts";
+import { DriverError, type DriverAccount, type DriverField, type DriverHost, type ProviderStatus, type SmsDriver, type StatusUpdate, type WebhookEvent, type WebhookRequest } from "./driver.ts";
 import { baseUrlField, baseUrlOf, checkFields, configString } from "./fields.ts";
-import { redact, requestProvider } from "./http.ts";
+import { basicAuth, redact, requestProvider } from "./http.ts";
 import { verifyVonageParams } from "./vonage-signature.ts";
 
 export const VONAGE_DEFAULT_BASE_URL = "https://rest.nexmo.com";
+/** The Reports API lives on another host than the SMS API; a configured `baseUrl` (a proxy, a fake) serves both. */
+export const VONAGE_REPORTS_DEFAULT_BASE_URL = "https://api.nexmo.com";
 
 const FIELDS: DriverField[] = [
   { name: "apiKey", label: "API key", secret: false, required: true, type: "string" },
@@ -35,10 +39,13 @@ const SEND_KINDS: Record<string, DriverError["kind"]> = {
   "32": "config", // Signature and API secret disallowed
 };
 
-/** Delivery receipt `status` → ours. */
-const DLR_STATUS: Record<string, ProviderStatus> = {
+/**
+ * An SMS status → ours: delivery receipts' `status` and the Reports API records' `status` use the same words.
+ * `deleted` appears only in the Reports API's list of SMS statuses (the message was removed before delivery).
+ */
+const STATUS: Record<string, ProviderStatus> = {
   accepted: "sent", buffered: "sent", unknown: "sent",
-  delivered: "delivered", expired: "undelivered", failed: "failed", rejected: "failed",
+  delivered: "delivered", expired: "undelivered", deleted: "undelivered", failed: "failed", rejected: "failed",
 };
 
 /** GSM 03.38 basic set and extension table; anything else needs `type=unicode`. */
@@ -88,6 +95,7 @@ export function createVonageDriver(host: DriverHost): SmsDriver {
     },
     parseWebhook: (_account: DriverAccount, req) => parseVonageWebhook(readParams(req)),
     webhookReply: () => new Response(null, { status: 204 }),
+    lookup: (account, query, signal) => lookupVonage(host, account, query, signal),
   };
 }
 
@@ -152,7 +160,7 @@ export function parseVonageWebhook(p: Record<string, string>): WebhookEvent[] {
   if (!p.messageId) throw new Error("vonage webhook without messageId");
   const at = parseVonageTime(p["message-timestamp"]);
   if (p.status !== undefined) {
-    const status = DLR_STATUS[p.status];
+    const status = STATUS[p.status];
     if (!status) return [];
     const err = p["err-code"];
     return [{
@@ -163,4 +171,100 @@ export function parseVonageWebhook(p: Record<string, string>): WebhookEvent[] {
   }
   if (!p.msisdn || !p.to) throw new Error("vonage inbound without msisdn/to");
   return [{ type: "inbound", providerId: p.messageId, from: e164(p.msisdn), to: e164(p.to), body: p.text ?? "", ...(at !== undefined ? { at } : {}) }];
+}
+
+/** Look-ups reach back this much before `since` (clock skew between us and Vonage): see twilio.ts. */
+export const LOOKUP_SLACK_MS = 5 * 60_000;
+/** The synchronous records search refuses a date range longer than 24 hours. */
+const REPORT_WINDOW_MS = 24 * 3600_000;
+/** At most this many windows (a week) per look-up; a send older than that is not looked for (see lookupVonage). */
+const MAX_WINDOWS = 7;
+/** Pages (1,000 records each) read per window before giving up: records are filtered by recipient, so one is the rule. */
+const MAX_PAGES = 5;
+
+type Found = Array<StatusUpdate & { to: string; body?: string }>;
+
+/** One record of the SMS (outbound) records search. */
+interface VonageRecord {
+  message_id?: string; client_ref?: string | null; to?: string; status?: string; error_code?: string;
+  error_code_description?: string; date_received?: string; date_finalized?: string;
+}
+
+/**
+ * Searches the Reports API for outbound SMS to `to` received by Vonage from `since` (minus slack) until now, in
+ * windows of at most 24 hours, asking for the next page (its `cursor` and `iv`, on our own base URL rather than
+ * the `_links.next` host) while a page is TRUNCATED. Records carry no text (we do
+ * not ask for it: a long message has one record per part, each with part of the text), so `body` stays
+ * undefined. Parts of one message share its `client_ref` (our message id): one entry per message, the earliest
+ * record's (lowest message id on a tie: Vonage's ids count up, so that is the first part, whose id the send returned). A record whose status we do not know still counts as found (Vonage has the message): `sent`.
+ * Missing a message here would make reconciliation send it twice, so a look-up that would need more than
+ * MAX_WINDOWS windows fails instead of looking at part of the range.
+ * @throws DriverError
+ */
+async function lookupVonage(host: DriverHost, account: DriverAccount, query: { to: string; since?: number }, signal: AbortSignal): Promise<Found> {
+  const end = host.clock.now() + LOOKUP_SLACK_MS;
+  const start = (query.since ?? end - REPORT_WINDOW_MS) - LOOKUP_SLACK_MS;
+  if (end - start > MAX_WINDOWS * REPORT_WINDOW_MS) throw new DriverError("rejected", `vonage: the Reports API look-up covers ${MAX_WINDOWS} days; this send is older, settle it by hand`);
+  const records: VonageRecord[] = [];
+  for (let from = start; from < end; from += REPORT_WINDOW_MS) {
+    const window = { to: digitsOnly(query.to), start: new Date(from).toISOString(), end: new Date(Math.min(from + REPORT_WINDOW_MS, end)).toISOString() };
+    records.push(...(await searchRecords(host, account, window, signal)));
+  }
+  return foundFromRecords(records);
+}
+
+/** One records search (at most 24 hours), page after page while Vonage says TRUNCATED. @throws DriverError */
+async function searchRecords(host: DriverHost, account: DriverAccount, w: { to: string; start: string; end: string }, signal: AbortSignal): Promise<VonageRecord[]> {
+  const key = configString(account.config, "apiKey");
+  const secret = configString(account.config, "apiSecret");
+  const params = new URLSearchParams({ account_id: key, product: "SMS", direction: "outbound", to: w.to, date_start: w.start, date_end: w.end });
+  const out: VonageRecord[] = [];
+  for (let page = 1; ; page++) {
+    const { json } = await requestProvider({
+      driver: "vonage", method: "GET", url: `${baseUrlOf(account.config, VONAGE_REPORTS_DEFAULT_BASE_URL)}/v2/reports/records?${params}`,
+      idempotent: true, log: host.log, now: host.clock.now, secrets: [secret],
+      headers: { authorization: basicAuth(key, secret), accept: "application/json" }, classify: classifyVonageReportsError,
+    }, signal);
+    const body = json as { records?: unknown; request_status?: unknown; cursor?: unknown; iv?: unknown };
+    if (!Array.isArray(body.records)) throw new DriverError("transient", "vonage: records search answer without records");
+    out.push(...(body.records as VonageRecord[]));
+    if (body.request_status !== "TRUNCATED" || typeof body.cursor !== "string" || typeof body.iv !== "string") return out;
+    if (page === MAX_PAGES) throw new DriverError("transient", `vonage: more than ${MAX_PAGES} pages of records to ${w.to}; not settling from part of them`);
+    params.set("cursor", body.cursor);
+    params.set("iv", body.iv);
+  }
+}
+
+/** One entry per message (parts share `client_ref`), oldest first; records without an id are skipped. */
+function foundFromRecords(records: VonageRecord[]): Found {
+  const seen = new Set<string>();
+  const sorted = records.filter((r) => typeof r.message_id === "string" && r.message_id !== "")
+    .sort((a, b) => (a.date_received ?? "").localeCompare(b.date_received ?? "") || a.message_id!.localeCompare(b.message_id!));
+  const out: Found = [];
+  for (const r of sorted) {
+    if (r.client_ref) {
+      if (seen.has(r.client_ref)) continue;
+      seen.add(r.client_ref);
+    }
+    const update: StatusUpdate & { to: string } = { type: "status", providerId: r.message_id!, status: STATUS[r.status ?? ""] ?? "sent", to: e164(r.to) };
+    if (r.error_code && r.error_code !== "0") Object.assign(update, { errorCode: r.error_code, errorMessage: r.error_code_description });
+    const at = Date.parse(r.date_finalized ?? r.date_received ?? "");
+    if (!Number.isNaN(at)) update.at = at;
+    out.push(update);
+  }
+  return out;
+}
+
+/*
+ * Reports API errors are RFC 7807 bodies, e.g. 422:
+ *   {"type":"https://developer.nexmo.com/api-errors/reports#invalid-filter","title":"Invalid filter",
+ *    "detail":"When using message_id, the following parameters are not supported: [date_start, date_end]","instance":"f94b…"}
+ * 401 "Unauthorized" / 403 "Forbidden" (wrong key or secret, account_id not ours) are configuration errors.
+ */
+/** Maps a Reports API error answer to a DriverError; undefined = by HTTP status. */
+export function classifyVonageReportsError(status: number, body: unknown): DriverError | undefined {
+  const b = (body ?? {}) as { title?: unknown; detail?: unknown };
+  if (typeof b.title !== "string") return undefined;
+  const text = typeof b.detail === "string" ? `${b.title}: ${b.detail}` : b.title;
+  return new DriverError(status === 401 || status === 403 ? "config" : "rejected", `Vonage Reports API: ${text}`, String(status));
 }

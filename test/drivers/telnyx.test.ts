@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
 import { TelnyxWebhook } from "telnyx/lib/webhooks.js";
 import { DriverError, type DriverAccount } from "../../src/drivers/driver.ts";
@@ -143,5 +143,105 @@ describe("telnyx driver specifics", () => {
     const tampered = req.body.replace("Olá", "Ola");
     await expect(new TelnyxWebhook(fake.publicKey).verify(tampered, req.headers)).rejects.toThrow();
     expect(driver().verifyWebhook(account, { ...req, body: tampered }).ok).toBe(false);
+  });
+});
+
+describe("telnyx lookup (Detail Record Search)", () => {
+  const to = "+15550001111";
+  let t: TestHost;
+  let fake: FakeTelnyx;
+  let account: DriverAccount;
+  const lookup = (q: { to: string; since?: number }, signal = AbortSignal.timeout(5000)) => createTelnyxDriver(t.host).lookup!(account, q, signal);
+  const send = (over: Parameters<typeof sampleSms>[0] = {}) => createTelnyxDriver(t.host).send(account, sampleSms({ to, ...over }), AbortSignal.timeout(5000));
+  const searches = () => fake.requests.filter((r) => r.path === "/v2/detail_records");
+  beforeEach(() => {
+    t = createTestHost();
+    fake = startFakeTelnyx({ now: () => t.clock.now() });
+    account = accountFor(fake);
+  });
+  afterEach(() => fake.stop());
+
+  test("finds the messages Telnyx took for a number, including one whose answer was lost, with their MDR status", async () => {
+    const since = t.clock.now();
+    fake.fault({ kind: "garbage", accept: true });
+    expect((await send({ body: "lost answer" }).catch((e) => e)).kind).toBe("unknown_outcome");
+    t.clock.advance(1_000);
+    const { providerId } = await send({ body: "second" });
+    fake.finalizeMdr(providerId, "gw_reject", ["40002"]);
+    await send({ to: "+15550002222" });
+    const lost = fake.messages.find((m) => m.text === "lost answer")!;
+    expect(await lookup({ to, since })).toEqual([
+      { type: "status", providerId, status: "failed", to, errorCode: "40002", at: since + 1_000 },
+      { type: "status", providerId: lost.id, status: "sent", to, at: since },
+    ]);
+    const [req] = searches();
+    expect(req!.headers.authorization).toBe(`Bearer ${fake.apiKey}`);
+    expect(Object.fromEntries(req!.query)).toEqual({
+      "filter[record_type]": "messaging", "filter[direction]": "outbound", "filter[cld]": to, sort: "-created_at",
+      "page[size]": "50", "page[number]": "1", "filter[created_at][gte]": "2026-01-04", // the day before since minus slack
+    });
+  });
+
+  test.each([
+    ["delivered", [], { status: "delivered" }],
+    ["dlr_timeout", [], { status: "sent" }],
+    ["failed", ["40300"], { status: "failed", errorCode: "40300", optOut: true }],
+  ] as const)("an MDR status %s maps to ours", async (mdrStatus, errs, expected) => {
+    const { providerId } = await send();
+    fake.finalizeMdr(providerId, mdrStatus, [...errs]);
+    expect(await lookup({ to, since: t.clock.now() })).toEqual([{ type: "status", providerId, to, at: t.clock.now(), ...expected }]);
+  });
+
+  test("finds nothing for a number never sent to, nor a message to it from before `since` (minus slack) the same day", async () => {
+    await send();
+    t.clock.advance(3600_000);
+    expect(await lookup({ to: "+15550009999", since: t.clock.now() })).toEqual([]);
+    expect(await lookup({ to, since: t.clock.now() - 60_000 })).toEqual([]);
+    expect(await lookup({ to, since: t.clock.now() - 3600_000 })).toHaveLength(1);
+  });
+
+  test("reads further pages while they are newer than `since`, and stops at the first older record", async () => {
+    for (let i = 0; i < 3; i++) await send({ body: `old ${i}` });
+    t.clock.advance(3600_000);
+    const since = t.clock.now();
+    for (let i = 0; i < 60; i++) {
+      await send({ body: `new ${i}` });
+      t.clock.advance(10_000);
+    }
+    const found = await lookup({ to, since });
+    expect(found).toHaveLength(60);
+    expect(searches().map((r) => r.query.get("page[number]"))).toEqual(["1", "2"]);
+    const before = searches().length;
+    // since minus slack falls after the 15th new message: the first page (50 newest) already reaches past it
+    expect(await lookup({ to, since: since + 450_000 })).toHaveLength(45);
+    expect(searches().length - before).toBe(1);
+  });
+
+  test("more pages than it reads is an error, not a partial answer", async () => {
+    for (let i = 0; i < 251; i++) fake.messages.push({ id: `m-${i}`, from: "+15557654321", to, text: "x", created: t.clock.now() });
+    const err = await lookup({ to, since: t.clock.now() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DriverError);
+    expect((err as DriverError).kind).toBe("transient");
+    expect(searches()).toHaveLength(5);
+  });
+
+  test("provider errors are classified, never unknown_outcome, and show no secret", async () => {
+    const messages: string[] = [];
+    const kindOf = async (p: Promise<unknown>) => {
+      const e: unknown = await p.then(() => undefined, (x: unknown) => x);
+      if (!(e instanceof DriverError)) throw new Error(`expected a DriverError, got ${String(e)}`);
+      messages.push(e.message);
+      return e.kind;
+    };
+    account = accountFor(fake, { apiKey: "KEY-wrong-0123456789" });
+    expect(await kindOf(lookup({ to }))).toBe("config");
+    account = accountFor(fake);
+    fake.fault({ kind: "status", status: 503 }, 1, "lookup");
+    expect(await kindOf(lookup({ to }))).toBe("transient");
+    fake.fault({ kind: "garbage" }, 1, "lookup");
+    expect(await kindOf(lookup({ to }))).toBe("transient");
+    fake.fault({ kind: "hang" }, 1, "lookup");
+    expect(await kindOf(lookup({ to }, AbortSignal.timeout(150)))).toBe("transient");
+    for (const text of [...messages, ...t.logs]) expect(text).not.toContain(fake.apiKey);
   });
 });

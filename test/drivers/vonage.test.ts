@@ -197,3 +197,97 @@ describe("vonage webhooks", () => {
     expect(() => driver.parseWebhook(account, req)).toThrow();
   });
 });
+
+describe("vonage lookup (Reports API records search)", () => {
+  const to = "+447700900000";
+  const lookup = (q: { to: string; since?: number }, signal = AbortSignal.timeout(5000)) => driver.lookup!(account, q, signal);
+  const searches = () => fake.requests.filter((r) => r.path === "/v2/reports/records");
+
+  test("finds the messages Vonage took for a number, including one whose answer was lost, with their receipts' status", async () => {
+    const since = t.clock.now();
+    fake.fault({ kind: "garbage", accept: true });
+    expect((await sendError(driver.send(account, { ...sms({ body: "lost answer" }), messageId: "msg_lost" }, never()))).kind).toBe("unknown_outcome");
+    t.clock.advance(1_000);
+    const { providerId } = await driver.send(account, { ...sms({ body: "second" }), messageId: "msg_2" }, never());
+    fake.receipt(providerId, "failed", { errCode: "6" });
+    await driver.send(account, sms({ to: "+447700900999" }), never());
+    const found = await lookup({ to, since });
+    const lost = fake.messages.find((m) => m.text === "lost answer")!;
+    expect(found).toEqual([
+      { type: "status", providerId: lost.messageId, status: "sent", to, at: since },
+      { type: "status", providerId, status: "failed", to, errorCode: "6", errorMessage: "Delivery failed", at: since + 1_000 },
+    ]);
+    const [req] = searches();
+    expect(req!.headers.authorization).toBe("Basic " + Buffer.from(`${fake.apiKey}:${fake.apiSecret}`).toString("base64"));
+    expect(Object.fromEntries(req!.query)).toEqual({
+      account_id: fake.apiKey, product: "SMS", direction: "outbound", to: "447700900000",
+      date_start: new Date(since - 5 * 60_000).toISOString(), date_end: new Date(t.clock.now() + 5 * 60_000).toISOString(),
+    });
+  });
+
+  test("a long message Vonage split into parts is one entry, the first part's id", async () => {
+    const since = t.clock.now();
+    const { providerId } = await driver.send(account, sms({ body: "x".repeat(300) }), never());
+    expect(fake.messages).toHaveLength(2);
+    expect((await lookup({ to, since })).map((f) => f.providerId)).toEqual([providerId]);
+  });
+
+  test("finds nothing for a number that was never sent to, or only before `since` (minus slack)", async () => {
+    await driver.send(account, sms(), never());
+    t.clock.advance(3600_000);
+    expect(await lookup({ to: "+447700900123", since: t.clock.now() - 60_000 })).toEqual([]);
+    expect(await lookup({ to, since: t.clock.now() - 60_000 })).toEqual([]);
+    expect(await lookup({ to, since: t.clock.now() - 3600_000 })).toHaveLength(1);
+  });
+
+  test("a send older than a day is searched in windows of at most 24 hours", async () => {
+    const since = t.clock.now();
+    await driver.send(account, sms(), never());
+    t.clock.advance(30 * 3600_000);
+    expect(await lookup({ to, since })).toHaveLength(1);
+    const windows = searches().map((r) => [Date.parse(r.query.get("date_start")!), Date.parse(r.query.get("date_end")!)] as const);
+    expect(windows).toHaveLength(2);
+    expect(windows[0]![0]).toBe(since - 5 * 60_000);
+    expect(windows[1]![0]).toBe(windows[0]![1]);
+    expect(windows[1]![1]).toBe(t.clock.now() + 5 * 60_000);
+    for (const [s, e] of windows) expect(e - s).toBeLessThanOrEqual(24 * 3600_000);
+  });
+
+  test("follows TRUNCATED pages with the cursor and iv Vonage gave, and fails past 5 pages rather than answer in part", async () => {
+    await fake.stop();
+    fake = startFakeVonage({ now: () => t.clock.now(), recordsPageSize: 2 });
+    account.config = { ...account.config, apiSecret: fake.apiSecret, signatureSecret: fake.signatureSecret, baseUrl: fake.url };
+    const since = t.clock.now();
+    for (let i = 0; i < 5; i++) await driver.send(account, { ...sms(), messageId: `msg_${i}` }, never());
+    const found = await lookup({ to, since });
+    expect(found.map((f) => f.providerId).sort()).toEqual(fake.messages.map((m) => m.messageId).sort());
+    expect(searches().map((r) => [r.query.has("cursor"), r.query.has("iv")])).toEqual([[false, false], [true, true], [true, true]]);
+    for (let i = 5; i < 11; i++) await driver.send(account, { ...sms(), messageId: `msg_${i}` }, never());
+    const err = await sendError(lookup({ to, since })); // 11 records, 2 a page: more than the 5 pages it reads
+    expect(err.kind).toBe("transient");
+  });
+
+  test("provider errors are classified, never unknown_outcome, and show no secret", async () => {
+    const messages: string[] = [];
+    const kindOf = async (p: Promise<unknown>) => {
+      const e = await sendError(p);
+      messages.push(e.message);
+      return e.kind;
+    };
+    expect(await kindOf(driver.lookup!({ ...account, config: { ...account.config, apiSecret: "wrong-secret-value" } }, { to }, never()))).toBe("config");
+    expect(messages[0]).toContain("Unauthorized");
+    fake.fault({ kind: "status", status: 500 }, 1, "lookup");
+    expect(await kindOf(lookup({ to }))).toBe("transient");
+    fake.fault({ kind: "garbage" }, 1, "lookup");
+    expect(await kindOf(lookup({ to }))).toBe("transient");
+    fake.fault({ kind: "hang" }, 1, "lookup");
+    expect(await kindOf(lookup({ to }, AbortSignal.timeout(150)))).toBe("transient");
+    expectNoSecrets(...messages);
+  });
+
+  test("refuses, without asking, to settle from part of a range longer than a week", async () => {
+    const err = await sendError(lookup({ to, since: t.clock.now() - 8 * 24 * 3600_000 }));
+    expect(err.kind).toBe("rejected");
+    expect(searches()).toHaveLength(0);
+  });
+});

@@ -1,14 +1,16 @@
 /**
  * A fake Telnyx Messaging v2 on 127.0.0.1:0: Bearer auth, `POST /v2/messages` answering the message resource
- * (`{"data":{...}}`) or Telnyx's `{"errors":[...]}`, and message.sent / message.finalized / message.received
- * webhooks signed the real way — Ed25519 over `${timestamp}|${body}` — with a key pair it generates.
+ * (`{"data":{...}}`) or Telnyx's `{"errors":[...]}`, the Detail Record Search over the messages it accepted
+ * (fake-telnyx-mdrs.ts), and message.sent / message.finalized / message.received webhooks signed the real way —
+ * Ed25519 over `${timestamp}|${body}` — with a key pair it generates.
  */
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:crypto";
 import type { WebhookRequest } from "../../src/drivers/driver.ts";
 import { json, startFakeServer, type FakeServer, type RecordedRequest } from "./fake-http.ts";
+import { searchTelnyxMdrs, type TelnyxMdrSource } from "./fake-telnyx-mdrs.ts";
 
-export interface TelnyxMessageRecord {
-  id: string; from: string; to: string; text: string; webhookUrl?: string; messagingProfileId?: string;
+export interface TelnyxMessageRecord extends TelnyxMdrSource {
+  text: string;
 }
 
 export interface FakeTelnyx extends FakeServer {
@@ -18,6 +20,8 @@ export interface FakeTelnyx extends FakeServer {
   messages: TelnyxMessageRecord[];
   /** Later sends to `phone` fail with 40300 (blocked due to STOP). */
   optOut(phone: string): void;
+  /** Gives a stored message's detail record its final status (MDR words: delivered, gw_reject, …) and error codes. */
+  finalizeMdr(id: string, status: string, errors?: string[]): void;
   /** A signed message.sent / message.finalized event for a stored message, aimed at its webhook_url. */
   statusEvent(id: string, status: string, opts?: { eventType?: string; errorCode?: string; title?: string; timestamp?: number }): WebhookRequest;
   /** A signed message.received event posted to `url`. */
@@ -47,15 +51,18 @@ export function startFakeTelnyx(opts: { now?: () => number } = {}): FakeTelnyx {
     const to = String(p.to ?? "");
     if (!/^\+[1-9]\d{6,14}$/.test(to)) return errors(400, "40310", "Invalid 'to' address", "The 'to' address should be in E.164 format.");
     if (optedOut.has(to)) return errors(400, "40300", "Blocked due to STOP message", "Messages cannot be sent to this number because it replied STOP.");
-    const m: TelnyxMessageRecord = { id: randomUUID(), from: String(p.from), to, text: String(p.text), webhookUrl: p.webhook_url as string | undefined, messagingProfileId: p.messaging_profile_id as string | undefined };
+    const m: TelnyxMessageRecord = {
+      id: randomUUID(), from: String(p.from), to, text: String(p.text), webhookUrl: p.webhook_url as string | undefined,
+      messagingProfileId: p.messaging_profile_id as string | undefined, created: now(),
+    };
     messages.push(m);
     return json(200, { data: { ...resource(m, "queued"), received_at: new Date(now()).toISOString(), sent_at: null, completed_at: null } });
   };
 
-  const server = startFakeServer((req) => ({
-    target: "send",
-    run: () => (req.method === "POST" && req.path === "/v2/messages" ? create(req) : errors(404, "10005", "Resource not found", req.path)),
-  }));
+  const server = startFakeServer((req) => {
+    if (req.method === "GET" && req.path === "/v2/detail_records") return { target: "lookup", run: () => searchTelnyxMdrs(apiKey, messages, req) };
+    return { target: "send", run: () => (req.method === "POST" && req.path === "/v2/messages" ? create(req) : errors(404, "10005", "Resource not found", req.path)) };
+  });
 
   const signHeaders = (body: string, timestamp: number) => ({
     "telnyx-signature-ed25519": sign(null, Buffer.from(`${timestamp}|${body}`), privateKey as KeyObject).toString("base64"),
@@ -82,6 +89,11 @@ export function startFakeTelnyx(opts: { now?: () => number } = {}): FakeTelnyx {
   return {
     ...server, apiKey, publicKey, messages, signHeaders,
     optOut: (phone) => void optedOut.add(phone),
+    finalizeMdr(id, status, errs = []) {
+      const m = messages.find((x) => x.id === id);
+      if (!m) throw new Error(`fake telnyx: no message ${id}`);
+      Object.assign(m, { mdrStatus: status, mdrErrors: errs, completed: now() });
+    },
     statusEvent(id, status, o = {}) {
       const m = messages.find((x) => x.id === id);
       if (!m?.webhookUrl) throw new Error(`fake telnyx: no message ${id} with a webhook_url`);

@@ -1,19 +1,21 @@
 /**
  * A fake Vonage SMS API on 127.0.0.1:0: `POST /sms/json` (form or JSON) answering in Vonage's wire format
- * (HTTP 200 with `messages[].status`, even for errors), long text split into parts, and delivery receipts /
+ * (HTTP 200 with `messages[].status`, even for errors), long text split into parts, the Reports API's records
+ * search over the parts it accepted (fake-vonage-reports.ts), and delivery receipts /
  * inbound webhooks signed the documented way (sorted params, `&`/`=` → `_`, md5hash or HMAC), written here
  * independently of the driver's code so the two check each other.
  */
 import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
 import type { WebhookRequest } from "../../src/drivers/driver.ts";
 import { json, startFakeServer, type FakeServer, type RecordedRequest } from "./fake-http.ts";
+import { searchVonageRecords, type ReportsContext, type VonageReportedMessage } from "./fake-vonage-reports.ts";
 
 export type VonageSigAlgorithm = "md5hash" | "md5" | "sha1" | "sha256" | "sha512";
 /** How a webhook is delivered: Vonage lets the account choose GET or POST (form or JSON). */
 export type VonageHookStyle = "GET" | "POST-JSON" | "POST-FORM";
 
-export interface VonageMessageRecord {
-  messageId: string; to: string; from: string; text: string; type: string; callback?: string; clientRef?: string;
+export interface VonageMessageRecord extends VonageReportedMessage {
+  type: string; callback?: string;
 }
 
 export interface FakeVonage extends FakeServer {
@@ -26,7 +28,7 @@ export interface FakeVonage extends FakeServer {
   bar(msisdn: string): void;
   /** The next send answers with this SMS API status code and error text (HTTP 200). */
   failNext(status: string, errorText: string): void;
-  /** A signed delivery receipt for a stored message, aimed at its callback. */
+  /** A signed delivery receipt for a stored message, aimed at its callback; the records search shows its status from then on. */
   receipt(messageId: string, status: string, opts?: { errCode?: string; style?: VonageHookStyle; timestamp?: number }): WebhookRequest;
   /** A signed inbound SMS posted to `url`. */
   inbound(url: string, sms: { msisdn: string; to: string; text: string }, opts?: { style?: VonageHookStyle; timestamp?: number }): WebhookRequest;
@@ -34,14 +36,20 @@ export interface FakeVonage extends FakeServer {
   sign(params: Record<string, string>): string;
 }
 
-/** Starts the fake; `now` stamps webhook timestamps (defaults to the wall clock). */
-export function startFakeVonage(opts: { algorithm?: VonageSigAlgorithm; now?: () => number } = {}): FakeVonage {
+/**
+ * Starts the fake; `now` stamps webhook timestamps and message times (defaults to the wall clock); `recordsPageSize`
+ * is how many records a search page holds (Vonage: 1,000).
+ */
+export function startFakeVonage(opts: { algorithm?: VonageSigAlgorithm; now?: () => number; recordsPageSize?: number } = {}): FakeVonage {
   const apiKey = "abcd1234";
   const apiSecret = "vonage-api-secret-" + randomBytes(6).toString("hex");
   const signatureSecret = "vonage-sig-secret-" + randomBytes(6).toString("hex");
   const algorithm = opts.algorithm ?? "sha256";
   const now = opts.now ?? Date.now;
   const messages: VonageMessageRecord[] = [];
+  // Vonage's message ids look like "0A0000000123ABCD1": a hex counter, so the parts of a long text come in order.
+  let counter = BigInt("0x" + randomBytes(7).toString("hex")) << 4n;
+  const nextId = () => (counter++).toString(16).toUpperCase().padStart(16, "0");
   const barred = new Set<string>();
   const failures: Array<{ status: string; errorText: string }> = [];
   const error = (status: string, text: string) => json(200, { "message-count": "1", messages: [{ status, "error-text": text }] });
@@ -57,17 +65,21 @@ export function startFakeVonage(opts: { algorithm?: VonageSigAlgorithm; now?: ()
     const perPart = p.type === "unicode" ? 67 : 153;
     const parts = [...p.text!].length <= (p.type === "unicode" ? 70 : 160) ? 1 : Math.ceil([...p.text!].length / perPart);
     const out = Array.from({ length: parts }, () => {
-      const m: VonageMessageRecord = { messageId: randomBytes(8).toString("hex").toUpperCase(), to: p.to!, from: p.from!, text: p.text!, type: p.type ?? "text", callback: p.callback, clientRef: p["client-ref"] };
+      const m: VonageMessageRecord = {
+        messageId: nextId(), to: p.to!, from: p.from!, text: p.text!, type: p.type ?? "text",
+        callback: p.callback, clientRef: p["client-ref"], received: now(), status: "accepted",
+      };
       messages.push(m);
       return { to: p.to, "message-id": m.messageId, status: "0", "remaining-balance": "3.14159265", "message-price": "0.03330000", network: "12345", "client-ref": p["client-ref"] };
     });
     return json(200, { "message-count": String(parts), messages: out });
   };
 
-  const server = startFakeServer((req) => ({
-    target: "send",
-    run: () => (req.method === "POST" && req.path === "/sms/json" ? send(req) : new Response("Not Found", { status: 404 })),
-  }));
+  const reports: ReportsContext = { apiKey, apiSecret, messages, now, pageSize: opts.recordsPageSize ?? 1000, cursors: new Map() };
+  const server = startFakeServer((req) => {
+    if (req.method === "GET" && req.path === "/v2/reports/records") return { target: "lookup", run: () => searchVonageRecords(reports, req) };
+    return { target: "send", run: () => (req.method === "POST" && req.path === "/sms/json" ? send(req) : new Response("Not Found", { status: 404 })) };
+  });
 
   const sign = (params: Record<string, string>) => {
     const s = Object.keys(params).filter((k) => k !== "sig").sort().map((k) => `&${k}=${params[k]!.replace(/[&=]/g, "_")}`).join("");
@@ -90,6 +102,7 @@ export function startFakeVonage(opts: { algorithm?: VonageSigAlgorithm; now?: ()
       const m = messages.find((x) => x.messageId === messageId);
       if (!m?.callback) throw new Error(`fake vonage: no message ${messageId} with a callback`);
       const t = o.timestamp ?? now();
+      Object.assign(m, { status, errCode: o.errCode ?? "0", finalized: t });
       return signed(m.callback, {
         msisdn: m.to, to: m.from, "network-code": "12345", messageId, price: "0.03330000", status, scts: "2601051500",
         "err-code": o.errCode ?? "0", "api-key": apiKey, ...(m.clientRef ? { "client-ref": m.clientRef } : {}),
