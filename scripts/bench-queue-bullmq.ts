@@ -14,11 +14,11 @@ export interface BenchResult {
 
 /** Samples RSS every 20 ms until stopped; returns the peak in MB. */
 export function sampleRss(): () => number {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
   return () => {
     clearInterval(timer);
-    return Math.round(Math.max(peak, process.memoryUsage().rss) / 1024 / 1024);
+    return Math.round(Math.max(peak, process.memoryUsage.rss()) / 1024 / 1024);
   };
 }
 

@@ -21,7 +21,7 @@ export function sandboxDraw(key: string): number {
 
 /** The delivery report the sandbox will emit for `messageId` under `failureRate` (pure; exported for tests). */
 export function sandboxOutcome(messageId: string, failureRate: number): { status: "delivered" | "failed" | "undelivered"; errorCode?: string; errorMessage?: string } {
-  if (sandboxDraw(messageId) >= failureRate) return { status: "delivered" };
+  if (failureRate <= 0 || sandboxDraw(messageId) >= failureRate) return { status: "delivered" };
   return sandboxDraw(`${messageId}:kind`) < 0.5
     ? { status: "undelivered", errorCode: "sandbox_unreachable", errorMessage: "Simulated: handset unreachable" }
     : { status: "failed", errorCode: "sandbox_failed", errorMessage: "Simulated: carrier refused the message" };
@@ -64,7 +64,7 @@ export function createSandboxDriver(host: DriverHost): SmsDriver {
     async send(account, sms, signal) {
       if (signal.aborted) throw new DriverError("transient", "sandbox: aborted before sending");
       if (!/^\+\d{6,15}$/.test(sms.to)) throw new DriverError("rejected", "sandbox: 'to' is not an E.164 number", "invalid_number");
-      const providerId = "SB" + randomBytes(12).toString("hex");
+      const providerId = nextProviderId();
       const delay = numberOr(account.config.deliveryDelayMs, SANDBOX_DEFAULT_DELAY_MS);
       schedule(account, delay, statusEvent(account, sms, providerId));
       return { providerId };
@@ -117,6 +117,11 @@ export function createSandboxDriver(host: DriverHost): SmsDriver {
     return { type: "status", providerId, messageId: sms.messageId, to: sms.to, ...outcome };
   }
 }
+
+/** Unique provider ids without a random draw per message: a random prefix per process, then a counter. */
+const ID_PREFIX = "SB" + randomBytes(8).toString("hex");
+let idCounter = 0;
+const nextProviderId = () => ID_PREFIX + (idCounter++).toString(36).padStart(8, "0");
 
 /** Reports due within one slot of this many ms are delivered together. */
 const BATCH_SLOT_MS = 50;

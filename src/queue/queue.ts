@@ -98,8 +98,8 @@ export class JobQueue {
 
   /**
    * Like `enqueue`, but every `enqueueSoon` call made before lmdb starts its next write batch shares one
-   * transaction (one sequence and counter write for all of them): for hot paths with many concurrent callers, such as provider
-   * webhooks. Resolves with the job's id once committed. @throws Error on an invalid spec (nothing queued).
+   * transaction (one sequence and counter write for all of them): for hot paths with many concurrent
+   * callers, such as provider webhooks. Resolves with the job's id once committed. @throws Error on an invalid spec (nothing queued).
    */
   enqueueSoon<D>(spec: JobSpec<D>): Promise<string> {
     const job = this.prepare(spec, this.opts.clock.now());
@@ -131,13 +131,21 @@ export class JobQueue {
    * @throws Error on an invalid spec.
    */
   enqueueSync<D>(spec: JobSpec<D>): string {
+    return this.enqueueManySync([spec])[0]!;
+  }
+
+  /** `enqueueSync` for many jobs at once: one sequence and counter write for all. */
+  enqueueManySync(specs: JobSpec[]): string[] {
+    if (specs.length === 0) return [];
     const now = this.opts.clock.now();
-    const job = this.prepare(spec, now);
-    const [id] = this.opts.storage.env.transactionSync(() => this.insertAll([job], now));
-    // Inside an async `env.transaction` the job is visible only once that batch commits: wake the runner
+    const jobs = specs.map((spec) => this.prepare(spec, now));
+    const ids = this.opts.storage.env.transactionSync(() => this.insertAll(jobs, now));
+    let earliest = Infinity;
+    for (const j of jobs) if (j.runAt < earliest) earliest = j.runAt;
+    // Inside an async `env.transaction` the jobs are visible only once that batch commits: wake the runner
     // then (`committed`, read here, is that batch's promise), not before.
-    void this.opts.storage.env.committed.then(() => this.wake(job.runAt));
-    return id!;
+    void this.opts.storage.env.committed.then(() => this.wake(earliest));
+    return ids;
   }
 
   /** Subscribes to wake-ups (new due work, committed outcomes); returns the unsubscribe function. */

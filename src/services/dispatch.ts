@@ -9,6 +9,7 @@ import { getComplianceSettings } from "./compliance.ts";
 import { pickSender } from "./senders.ts";
 import { SEND_JOB, type SendJob } from "./sending.ts";
 import type { Throttle } from "./throttle.ts";
+import type { JobSpec } from "../queue/types.ts";
 
 /** Messages examined per write transaction while queueing. */
 const QUEUE_BATCH = 500;
@@ -55,6 +56,7 @@ export async function dispatchAccount(
     await s.env.transaction(() => {
       const counters = new CounterBatch(s);
       const removals = new PendingChanges(s);
+      const jobs: JobSpec<SendJob>[] = [];
       for (const id of picks) {
         const m = getMessage(s, id);
         if (!m || m.status !== "pending" || !m.campaignId) continue;
@@ -82,9 +84,10 @@ export async function dispatchAccount(
         counters.move(m.campaignId, "pending", "queued");
         const job: SendJob = { messageId: m.id, companyId: m.companyId, accountId, to: m.to, from, body: m.body, tz: m.tz };
         // No idempotency key: the send job only acts on a message still `queued`, so a second one is harmless.
-        deps.queue.enqueueSync({ name: SEND_JOB, data: job, runAt: now + Math.floor((result.queued * spreadMs) / quota) });
+        jobs.push({ name: SEND_JOB, data: job, runAt: now + Math.floor((result.queued * spreadMs) / quota) });
         result.queued++;
       }
+      deps.queue.enqueueManySync(jobs);
       removals.flushSync();
       counters.flushSync();
     });

@@ -1,7 +1,7 @@
 import type { Deps } from "../deps.ts";
 import type { StatusUpdate } from "../drivers/driver.ts";
 import { canAdvance } from "../domain/message.ts";
-import { CounterBatch } from "../storage/campaigns.ts";
+import { batchedWrite, type TxnBatch } from "../storage/txn-batch.ts";
 import { getMessage, type Message, messageIdByProviderId, putMessageSync } from "../storage/messages.ts";
 import { putSuppressionSync } from "../storage/suppressions.ts";
 import { emitEventSync } from "./events.ts";
@@ -16,8 +16,7 @@ import { recordMessageStatsSync } from "./stats.ts";
 export async function applyStatusUpdates(deps: Deps, accountId: string, updates: StatusUpdate[]): Promise<StatusUpdate[]> {
   const s = deps.storage;
   const unknown: StatusUpdate[] = [];
-  await s.env.transaction(() => {
-    const counters = new CounterBatch(s);
+  await batchedWrite(s, (b) => {
     for (const u of updates) {
       const id = messageIdByProviderId(s, accountId, u.providerId);
       const m = id ? getMessage(s, id) : undefined;
@@ -25,15 +24,14 @@ export async function applyStatusUpdates(deps: Deps, accountId: string, updates:
         unknown.push(u);
         continue;
       }
-      applyOne(deps, counters, m, u);
+      applyOne(deps, b, m, u);
     }
-    counters.flushSync();
   });
   return unknown;
 }
 
-/** Moves one message forward for one report. Call inside a write transaction. */
-export function applyOne(deps: Deps, counters: CounterBatch, m: Message, u: StatusUpdate): void {
+/** Moves one message forward for one report. Call inside a write transaction whose end flushes `b`. */
+export function applyOne(deps: Deps, { counters, stats }: TxnBatch, m: Message, u: StatusUpdate): void {
   const s = deps.storage;
   if (u.optOut) putSuppressionSync(s, m.companyId, m.to, { reason: "carrier_opt_out", at: deps.clock.now() });
   if (!canAdvance(m.status, u.status)) return;
@@ -42,7 +40,7 @@ export function applyOne(deps: Deps, counters: CounterBatch, m: Message, u: Stat
   if (u.errorMessage) next.error = u.errorMessage;
   if (next.sentAt === undefined && u.status !== "queued") next.sentAt = u.at ?? deps.clock.now();
   putMessageSync(s, next);
-  recordMessageStatsSync(deps, m, next);
+  recordMessageStatsSync(deps, stats, m, next);
   if (!m.providerId) s.db("providerIds").putSync([m.accountId, u.providerId], m.id);
   counters.move(m.campaignId, m.status, next.status);
   emitEventSync(deps, m.companyId, "message.status", {

@@ -1,6 +1,6 @@
 import type { Deps } from "../deps.ts";
 import { getAccountById } from "../storage/accounts.ts";
-import { CounterBatch } from "../storage/campaigns.ts";
+import { batchedWrite } from "../storage/txn-batch.ts";
 import { getMessage } from "../storage/messages.ts";
 import { RetryLaterError } from "../queue/types.ts";
 import { toDriverAccount } from "./account-config.ts";
@@ -38,11 +38,9 @@ export async function reconcileMessage(deps: Deps, messageId: string, requeue: (
 
 async function settleUnknown(deps: Deps, messageId: string, u: { providerId?: string; status: "queued" | "sent" | "delivered" | "undelivered" | "failed"; errorCode?: string; errorMessage?: string }): Promise<void> {
   const s = deps.storage;
-  await s.env.transaction(() => {
+  await batchedWrite(s, (b) => {
     const m = getMessage(s, messageId);
     if (!m || m.status !== "unknown") return;
-    const counters = new CounterBatch(s);
-    applyOne(deps, counters, m, { type: "status", providerId: u.providerId ?? m.providerId ?? `unknown:${m.id}`, status: u.status === "queued" ? "sent" : u.status, errorCode: u.errorCode, errorMessage: u.errorMessage });
-    counters.flushSync();
+    applyOne(deps, b, m, { type: "status", providerId: u.providerId ?? m.providerId ?? `unknown:${m.id}`, status: u.status === "queued" ? "sent" : u.status, errorCode: u.errorCode, errorMessage: u.errorMessage });
   });
 }

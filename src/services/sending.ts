@@ -3,6 +3,7 @@ import { DriverError } from "../drivers/driver.ts";
 import { isInsideWindow } from "../domain/quiet-hours.ts";
 import { getAccountById } from "../storage/accounts.ts";
 import { CounterBatch, getCampaign } from "../storage/campaigns.ts";
+import { batchedWrite } from "../storage/txn-batch.ts";
 import { getMessage, type Message, PendingChanges, putMessageSync } from "../storage/messages.ts";
 import { isSuppressed, putSuppressionSync } from "../storage/suppressions.ts";
 import { RetryLaterError } from "../queue/types.ts";
@@ -39,15 +40,14 @@ type Claim = { ok: true; m: Message } | { ok: false };
 async function claim(deps: Deps, job: SendJob): Promise<Claim> {
   const s = deps.storage;
   const now = deps.clock.now();
-  return s.env.transaction((): Claim => {
+  // Claims of concurrent send jobs share one transaction (and one counter write).
+  return batchedWrite(s, ({ counters }): Claim => {
     const m = getMessage(s, job.messageId);
     if (!m) return { ok: false };
-    const counters = new CounterBatch(s);
     const set = (next: Message) => {
       putMessageSync(s, next);
       counters.move(m.campaignId, m.status, next.status);
       if (next.reason) counters.add(m.campaignId!, `skip:${next.reason}`, 1);
-      counters.flushSync();
     };
     if (m.status === "sending") {
       set({ ...m, status: "unknown" });
@@ -139,16 +139,14 @@ const RECONCILE_MAX_ATTEMPTS = 200;
  */
 async function settle(deps: Deps, m: Message, patch: Partial<Message>, suppress = false, also?: () => void): Promise<void> {
   const s = deps.storage;
-  await s.env.transaction(() => {
+  await batchedWrite(s, ({ counters, stats }) => {
     const cur = getMessage(s, m.id);
     if (!cur || cur.status !== "sending") return; // a delivery report or a reconcile got there first
     also?.();
     const next: Message = { ...cur, ...patch };
     putMessageSync(s, next);
-    recordMessageStatsSync(deps, cur, next);
-    const counters = new CounterBatch(s);
+    recordMessageStatsSync(deps, stats, cur, next);
     counters.move(cur.campaignId, cur.status, next.status!);
-    counters.flushSync();
     if (next.providerId) s.db("providerIds").putSync([m.accountId, next.providerId], m.id);
     if (next.status === "sent") {
       const rk = [m.companyId, m.to];

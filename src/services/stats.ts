@@ -6,7 +6,7 @@ import type { Deps } from "../deps.ts";
 import { localMinutes } from "../domain/quiet-hours.ts";
 import { getCampaign } from "../storage/campaigns.ts";
 import type { Message } from "../storage/messages.ts";
-import { bumpStatSync, minuteOf, readStatMinutes, STAT_KINDS, type StatKind } from "../storage/stats.ts";
+import { bumpStatSync, minuteOf, readStatMinutes, STAT_KINDS, type StatBatch, type StatKind } from "../storage/stats.ts";
 import { campaignView } from "./campaigns.ts";
 import { getComplianceSettings } from "./compliance.ts";
 
@@ -14,13 +14,14 @@ const isFailed = (m: Pick<Message, "status">) => m.status === "failed" || m.stat
 
 /**
  * Counts one message's move from `before` to `after` in the minute buckets: sent (its `sentAt` was
- * just set), delivered, failed (failed or undelivered). Call inside the transaction that writes `after`.
+ * just set), delivered, failed (failed or undelivered), into `stats`, which the transaction that writes
+ * `after` flushes.
  */
-export function recordMessageStatsSync(deps: Pick<Deps, "storage" | "clock">, before: Message, after: Message): void {
+export function recordMessageStatsSync(deps: Pick<Deps, "clock">, stats: StatBatch, before: Message, after: Message): void {
   const now = deps.clock.now();
-  if (before.sentAt === undefined && after.sentAt !== undefined) bumpStatSync(deps.storage, after.companyId, now, "sent");
-  if (after.status === "delivered" && before.status !== "delivered") bumpStatSync(deps.storage, after.companyId, now, "delivered");
-  if (isFailed(after) && !isFailed(before)) bumpStatSync(deps.storage, after.companyId, now, "failed");
+  if (before.sentAt === undefined && after.sentAt !== undefined) stats.add(after.companyId, now, "sent");
+  if (after.status === "delivered" && before.status !== "delivered") stats.add(after.companyId, now, "delivered");
+  if (isFailed(after) && !isFailed(before)) stats.add(after.companyId, now, "failed");
 }
 
 /** Counts one reply or opt-out of a company now. Call inside the transaction that stores it. */

@@ -14,6 +14,28 @@ export function bumpStatSync(s: Storage, companyId: string, at: number, kind: St
   db.putSync(key, ((db.get(key) as number | undefined) ?? 0) + n);
 }
 
+/**
+ * Minute-stat changes gathered during one write transaction, each bucket written once at the end.
+ * Use: `const b = new StatBatch(s); b.add(companyId, at, "sent"); …; b.flushSync();` inside the transaction.
+ */
+export class StatBatch {
+  private readonly deltas = new Map<string, { companyId: string; minute: number; kind: StatKind; n: number }>();
+  constructor(private readonly s: Storage) {}
+
+  add(companyId: string, at: number, kind: StatKind, n = 1): void {
+    const minute = minuteOf(at);
+    const k = `${companyId}\0${minute}\0${kind}`;
+    const d = this.deltas.get(k);
+    if (d) d.n += n;
+    else this.deltas.set(k, { companyId, minute, kind, n });
+  }
+
+  flushSync(): void {
+    for (const d of this.deltas.values()) if (d.n !== 0) bumpStatSync(this.s, d.companyId, d.minute * 60_000, d.kind, d.n);
+    this.deltas.clear();
+  }
+}
+
 /** Every non-zero bucket of a company in minutes [from, to], as minute → kind → n. */
 export function readStatMinutes(s: Storage, companyId: string, from: number, to: number): Map<number, Partial<Record<StatKind, number>>> {
   const out = new Map<number, Partial<Record<StatKind, number>>>();

@@ -16,9 +16,27 @@ export interface WebhookEndpoint {
   createdAt: number;
 }
 
+/**
+ * Endpoints per company, cached: every message status change asks (emitEventSync), and this process is the
+ * only writer, so the entry is dropped on each change (before and after it commits).
+ */
+const caches = new WeakMap<Storage, Map<string, WebhookEndpoint[]>>();
+function cacheOf(s: Storage): Map<string, WebhookEndpoint[]> {
+  let c = caches.get(s);
+  if (!c) caches.set(s, (c = new Map()));
+  return c;
+}
+
 /** A company's endpoints, oldest first. */
 export function listEndpoints(s: Storage, companyId: string): WebhookEndpoint[] {
-  return [...s.db("webhookEndpoints").getRange({ start: [companyId], end: [companyId, "\uffff"] }).map(({ value }) => value as WebhookEndpoint)];
+  const cache = cacheOf(s);
+  let hit = cache.get(companyId);
+  if (!hit) {
+    hit = [...s.db("webhookEndpoints").getRange({ start: [companyId], end: [companyId, "\uffff"] }).map(({ value }) => value as WebhookEndpoint)];
+    if (cache.size > 10_000) cache.clear();
+    cache.set(companyId, hit);
+  }
+  return [...hit];
 }
 
 /** The company's endpoints subscribed to `event` (what an event is delivered to). */
@@ -33,10 +51,15 @@ export function getEndpoint(s: Storage, companyId: string, id: string): WebhookE
 
 /** Saves an endpoint; resolves once committed. */
 export async function putEndpoint(s: Storage, e: WebhookEndpoint): Promise<void> {
+  cacheOf(s).delete(e.companyId);
   await s.db("webhookEndpoints").put([e.companyId, e.id], e);
+  cacheOf(s).delete(e.companyId);
 }
 
 /** Removes an endpoint; false when it was not there. */
 export async function removeEndpoint(s: Storage, companyId: string, id: string): Promise<boolean> {
-  return s.db("webhookEndpoints").remove([companyId, id]);
+  cacheOf(s).delete(companyId);
+  const removed = await s.db("webhookEndpoints").remove([companyId, id]);
+  cacheOf(s).delete(companyId);
+  return removed;
 }

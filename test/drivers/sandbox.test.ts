@@ -39,13 +39,16 @@ describe("sandbox driver specifics", () => {
     const driver = createSandboxDriver(t.host);
     const sentAt = t.clock.now();
     const { providerId } = await driver.send(account({ deliveryDelayMs: 0 }), sampleSms({ messageId: "m-ok" }), AbortSignal.timeout(1000));
-    expect(providerId).toMatch(/^SB[0-9a-f]{24}$/);
+    expect(providerId).toMatch(/^SB[0-9a-f]{16}[0-9a-z]{8,}$/);
     t.clock.advance(60_000); // before the timer fires: the report is stamped when it fires, from host.clock
     const [call] = await t.waitForIngest(1);
     expect(call!.driver).toBe("sandbox");
     expect(call!.accountId).toBe("acc_sb");
     expect(call!.req.url).toBe(WEBHOOK);
     expect(driver.parseWebhook(account(), call!.req)).toEqual([{ type: "status", providerId, status: "delivered", errorCode: undefined, errorMessage: undefined, at: sentAt + 60_000 }]);
+    const again = await driver.send(account({ deliveryDelayMs: 0 }), sampleSms({ messageId: "m-ok2" }), AbortSignal.timeout(1000));
+    expect(again.providerId).not.toBe(providerId);
+    await t.waitForIngest(2);
   });
 
   test("failureRate 1 reports every message failed or undelivered, with an error code", async () => {
