@@ -1,6 +1,7 @@
 import type { Deps } from "../deps.ts";
 import { getCampaign, putCampaignSync, readCounts, runningByAccount, type Campaign } from "../storage/campaigns.ts";
 import { dispatchAccount, type DispatchResult } from "../services/dispatch.ts";
+import { pruneStatMinutes } from "../services/stats-retention.ts";
 import type { Throttle } from "../services/throttle.ts";
 
 export interface TickOptions {
@@ -12,7 +13,8 @@ export interface TickOptions {
 
 /**
  * The minute tick, a plain function of (deps, now): starts campaigns whose startAt has come, hands each
- * account with running campaigns its quota for this minute, and completes campaigns that are done.
+ * account with running campaigns its quota for this minute, completes campaigns that are done, and prunes a
+ * batch of per-minute stats past their retention.
  * Safe to run at any time and twice: messages already queued are not taken again.
  */
 export async function tick(deps: Deps, throttle: Throttle, now: number, opts: TickOptions = {}): Promise<DispatchResult[]> {
@@ -22,6 +24,7 @@ export async function tick(deps: Deps, throttle: Throttle, now: number, opts: Ti
     results.push(await dispatchAccount(deps, throttle, accountId, campaigns, now, opts.spreadMs ?? 60_000));
   }
   await completeDrainedCampaigns(deps, now, opts.completionWaitMs ?? 15 * 60_000);
+  await pruneStatMinutes(deps, now);
   return results;
 }
 

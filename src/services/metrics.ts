@@ -4,6 +4,7 @@
  */
 import type { Deps } from "../deps.ts";
 import { MESSAGE_STATUSES } from "../domain/message.ts";
+import { readImportTotals } from "../storage/imports.ts";
 import type { LatencyHistogram } from "./latency.ts";
 
 type Labels = Record<string, string>;
@@ -52,7 +53,18 @@ export function messagesByStatus(deps: Pick<Deps, "storage">): Record<string, nu
   return out;
 }
 
-/** The whole scrape: queues, messages by status, webhook latency, process memory and uptime. */
+/** Label values of `pombo_import_rows_total{outcome}` → the `importTotals` key each reads. */
+const IMPORT_ROW_OUTCOMES = { imported: "imported", duplicate: "duplicates", invalid: "invalid", suppressed: "suppressed" } as const;
+
+/** Import rows by outcome (rate() of it is rows/s) and imports running: read from `importTotals`, no scan. */
+function renderImports(x: Exposition, deps: Pick<Deps, "storage">): void {
+  const totals = readImportTotals(deps.storage);
+  x.family("pombo_import_rows_total", "counter", "CSV rows processed by imports, by outcome (rate() gives import rows/s).");
+  for (const [outcome, key] of Object.entries(IMPORT_ROW_OUTCOMES)) x.sample("pombo_import_rows_total", { outcome }, totals[key]);
+  x.family("pombo_imports_running", "gauge", "Imports running now (begun and not yet done or failed).").sample("pombo_imports_running", {}, totals.running);
+}
+
+/** The whole scrape: queues, messages by status, imports, webhook latency, process memory and uptime. */
 export function renderMetrics(deps: Pick<Deps, "storage" | "queue">, webhookLatency: LatencyHistogram): string {
   const x = new Exposition();
   const queues = deps.queue.stats();
@@ -69,6 +81,7 @@ export function renderMetrics(deps: Pick<Deps, "storage" | "queue">, webhookLate
 
   x.family("pombo_messages", "gauge", "Campaign messages now in each status (summed over campaigns).");
   for (const [status, n] of Object.entries(messagesByStatus(deps))) x.sample("pombo_messages", { status }, n);
+  renderImports(x, deps);
 
   const h = "pombo_http_request_duration_seconds";
   x.family(h, "histogram", "Time to answer provider webhook requests (/webhooks/:driver/:accountId).");

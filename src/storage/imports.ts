@@ -49,9 +49,43 @@ export function getImport(s: Storage, companyId: string, importId: string): Impo
   return s.db("imports").get([companyId, importId]);
 }
 
-/** Writes an import record; call inside the caller's transaction when it commits with other changes. */
+/**
+ * Writes an import record and moves `importTotals` by what changed since the stored one (rows per outcome, running
+ * or not), in the same transaction, so the totals are exact across crashes and resumes. Call inside the caller's
+ * transaction when it commits with other changes.
+ */
 export function putImportSync(s: Storage, rec: ImportRecord): void {
-  s.db("imports").putSync([rec.companyId, rec.id], rec);
+  const db = s.db("imports");
+  const key = [rec.companyId, rec.id];
+  const before = db.get(key) as ImportRecord | undefined;
+  const delta = (k: ImportTotal, n: number) => {
+    if (n !== 0) s.db("importTotals").putSync(k, readTotal(s, k) + n);
+  };
+  for (const o of IMPORT_OUTCOMES) delta(o, rec[o] - (before?.[o] ?? 0));
+  delta("running", Number(rec.status === "running") - Number(before?.status === "running"));
+  db.putSync(key, rec);
+}
+
+/** How the rows of an import end, as counted in `ImportCounters` and `importTotals`. */
+export const IMPORT_OUTCOMES = ["imported", "duplicates", "invalid", "suppressed"] as const;
+export type ImportTotal = (typeof IMPORT_OUTCOMES)[number] | "running";
+
+const readTotal = (s: Storage, k: ImportTotal): number => (s.db("importTotals").get(k) as number | undefined) ?? 0;
+
+/** Rows of every import so far by outcome, and how many imports are running now: five reads, no scan. */
+export function readImportTotals(s: Storage): Record<ImportTotal, number> {
+  return { imported: readTotal(s, "imported"), duplicates: readTotal(s, "duplicates"), invalid: readTotal(s, "invalid"), suppressed: readTotal(s, "suppressed"), running: readTotal(s, "running") };
+}
+
+/** Recounts `importTotals` from every import record (the schema migration that introduced them). */
+export function rebuildImportTotalsSync(s: Storage): void {
+  const totals: Record<ImportTotal, number> = { imported: 0, duplicates: 0, invalid: 0, suppressed: 0, running: 0 };
+  for (const { value } of s.db("imports").getRange()) {
+    const rec = value as ImportRecord;
+    for (const o of IMPORT_OUTCOMES) totals[o] += rec[o];
+    if (rec.status === "running") totals.running++;
+  }
+  for (const [k, n] of Object.entries(totals)) s.db("importTotals").putSync(k, n);
 }
 
 /** Rejected rows of an import in line order: [line, reason, raw]. */

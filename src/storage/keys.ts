@@ -24,6 +24,7 @@ export const DB_NAMES = [
   "contacts", //    key: [companyId, listId, phone E.164]     → raw msgpack bytes of ContactRecord {fields, geo} (binary db), packed by import workers
   "imports", //     key: [companyId, importId]                → ImportRecord (status, counters and resume checkpoint, updated with each batch)
   "importErrors", //key: [companyId, importId, line]          → [reason, raw] (rejected rows, for errors.csv)
+  "importTotals", //key: outcome | "running"                  → number: rows of every import so far by outcome ("imported" | "duplicates" | "invalid" | "suppressed"), and imports now running; changed with the import record (putImportSync), for /metrics
   "geo", //         key: E.164 digit prefix | "version"       → GeoNode [hasLonger, region, city, timezone, carrier] resolved by longest prefix; "version" → build stamp
   "accounts", //    key: [companyId, accountId]               → Account (provider connection; secret config fields encrypted)
   "accountIndex", //key: accountId                            → companyId (webhooks arrive with the account id only)
@@ -48,7 +49,7 @@ export const DB_NAMES = [
   "inboundProviderIds", //key: [accountId, providerId]        → inboundId (a webhook delivered twice is stored once)
   "webhookDeliveries", //key: [companyId, endpointId, deliverySeq] → WebhookDelivery (delivery log; seq = the webhook.deliver job's seq, so newest last; capped per endpoint)
   "webhookDeliveryCounts", //key: [companyId, endpointId]     → number of webhookDeliveries entries of the endpoint (pruning without counting)
-  "statsMinutes", //key: [companyId, minuteEpoch, kind]       → number: "sent" | "delivered" | "failed" | "replies" | "optOuts" in that minute (floor(ms/60000)); bumped in the same txn as the change
+  "statsMinutes", //key: [companyId, minuteEpoch, kind]       → number: "sent" | "delivered" | "failed" | "replies" | "optOuts" in that minute (floor(ms/60000)); bumped in the same txn as the change; kept STATS_RETENTION_DAYS (services/stats-retention.ts), older minutes pruned by the minute tick
 ] as const;
 
 export type DbName = (typeof DB_NAMES)[number];

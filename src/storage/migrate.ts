@@ -1,4 +1,5 @@
 import type { Storage } from "./db.ts";
+import { rebuildImportTotalsSync } from "./imports.ts";
 import { META } from "./keys.ts";
 
 /** One step of the schema: `up` runs once, inside one transaction with the version bump. */
@@ -14,6 +15,7 @@ export interface Migration {
  */
 export const MIGRATIONS: Migration[] = [
   { version: 1, description: "initial layout (storage/keys.ts)", up: () => {} },
+  { version: 2, description: "importTotals counted from the existing imports (for /metrics)", up: rebuildImportTotalsSync },
 ];
 
 /** The version the code expects. */

@@ -6,7 +6,7 @@ import { generateCsv, type GenCounts } from "../../scripts/gen-csv.ts";
 import { createList } from "../../src/services/lists.ts";
 import { FakeClock } from "../../src/clock.ts";
 import { openStorage } from "../../src/storage/db.ts";
-import { getImport } from "../../src/storage/imports.ts";
+import { getImport, readImportTotals } from "../../src/storage/imports.ts";
 import { geoDataDir } from "../helpers/imports.ts";
 
 const CLI = join(import.meta.dir, "../../src/cli/import.ts");
@@ -77,6 +77,10 @@ test("an import killed with SIGKILL several times resumes to exactly the uninter
   expect(recA).toMatchObject({ status: "done", imported: want.valid, duplicates: want.duplicates, invalid: want.invalid, rows: want.rows });
   const counters = (r: typeof recA) => [r.status, r.rows, r.imported, r.duplicates, r.invalid, r.suppressed, r.bytesDone, r.bytesTotal];
   expect(counters(recB)).toEqual(counters(recA));
+  // The /metrics totals moved with each committed batch, so kills neither lost nor doubled any row.
+  const totals = { imported: recA.imported, duplicates: recA.duplicates, invalid: recA.invalid, suppressed: recA.suppressed, running: 0 };
+  expect(readImportTotals(a)).toEqual(totals);
+  expect(readImportTotals(b)).toEqual(totals);
   const dump = (s: typeof a, listId: string) => [...s.db("contacts").getRange({ start: ["co1", listId], end: ["co1", listId, "\uffff"] })].map(({ key, value }) => [(key as string[])[2], Buffer.from(value).toString("base64")]);
   const contactsA = dump(a, clean.listId);
   expect(contactsA.length).toBe(want.valid);

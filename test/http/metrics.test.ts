@@ -1,6 +1,9 @@
 import { afterEach, expect, test } from "bun:test";
 import { changeCampaignStatus, createCampaign } from "../../src/services/campaigns.ts";
+import { createImport } from "../../src/services/imports.ts";
+import { createList } from "../../src/services/lists.ts";
 import { escapeLabel } from "../../src/services/metrics.ts";
+import { putImportSync } from "../../src/storage/imports.ts";
 import { settle } from "../helpers/settle.ts";
 import { makeAccount, makeCompany, makeList, makeSystem, phones, type TestSystem } from "../helpers/system.ts";
 
@@ -90,4 +93,35 @@ test("GET /metrics needs no auth and exposes queues, messages by status, webhook
   expect(find(samples, "process_resident_memory_bytes")[0]!.value).toBeGreaterThan(1_000_000);
   expect(find(samples, "process_heap_bytes")[0]!.value).toBeGreaterThan(0);
   expect(find(samples, "pombo_uptime_seconds")[0]!.value).toBeGreaterThanOrEqual(0);
+});
+
+test("GET /metrics counts import rows by outcome (for rows/s) and the imports running, from the import records", async () => {
+  sys = makeSystem();
+  const auth = await makeCompany(sys);
+  const s = sys.deps.storage;
+  const list = createList(sys.deps, auth.company.id, "L");
+  const file = { path: `${sys.dir}/none.csv`, bytes: 100, ownsFile: false };
+  const a = createImport(sys.deps, auth.company.id, list.id, file, {}, false);
+  const b = createImport(sys.deps, auth.company.id, list.id, file, {}, false);
+  const scrape = async () => parse(await (await sys.app.handle(new Request("http://pombo.test/metrics"))).text());
+  const rows = (samples: Sample[]) => Object.fromEntries(find(samples, "pombo_import_rows_total").map((x) => [x.labels.outcome, x.value]));
+
+  let { samples, types } = await scrape();
+  expect(types.get("pombo_import_rows_total")).toBe("counter");
+  expect(types.get("pombo_imports_running")).toBe("gauge");
+  expect(rows(samples)).toEqual({ imported: 0, duplicate: 0, invalid: 0, suppressed: 0 });
+  expect(find(samples, "pombo_imports_running")[0]!.value).toBe(0);
+
+  s.env.transactionSync(() => {
+    putImportSync(s, { ...a, status: "running", rows: 100, imported: 90, duplicates: 5, invalid: 4, suppressed: 1 });
+    putImportSync(s, { ...b, status: "running", rows: 10, imported: 10, duplicates: 0, invalid: 0, suppressed: 0 });
+  });
+  ({ samples } = await scrape());
+  expect(rows(samples)).toEqual({ imported: 100, duplicate: 5, invalid: 4, suppressed: 1 });
+  expect(find(samples, "pombo_imports_running")[0]!.value).toBe(2);
+
+  s.env.transactionSync(() => putImportSync(s, { ...a, status: "done", rows: 150, imported: 130, duplicates: 10, invalid: 8, suppressed: 2 }));
+  ({ samples } = await scrape());
+  expect(rows(samples)).toEqual({ imported: 140, duplicate: 10, invalid: 8, suppressed: 2 });
+  expect(find(samples, "pombo_imports_running")[0]!.value).toBe(1);
 });
