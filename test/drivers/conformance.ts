@@ -222,3 +222,26 @@ export function runDriverConformance(c: DriverCase): void {
     });
   });
 }
+
+/** The DriverError `p` rejects with. @throws when it resolves or rejects with anything else. */
+export async function driverError(p: Promise<unknown>): Promise<DriverError> {
+  const e: unknown = await p.then(() => undefined, (x: unknown) => x);
+  if (!(e instanceof DriverError)) throw new Error(`expected a DriverError, got ${String(e)}`);
+  return e;
+}
+
+/**
+ * A look-up is idempotent, so a lost or broken answer is transient, never unknown_outcome: checks a 5xx, a 2xx with
+ * a garbage body and a provider that never answers, each queued on the fake's next look-up. Returns the errors'
+ * messages (for the caller's no-secret check).
+ */
+export async function expectLookupFaultsTransient(fault: (f: Fault) => void, lookup: (signal: AbortSignal) => Promise<unknown>): Promise<string[]> {
+  const messages: string[] = [];
+  for (const [f, timeoutMs] of [[{ kind: "status", status: 503 }, 5000], [{ kind: "garbage" }, 5000], [{ kind: "hang" }, 150]] as const) {
+    fault(f);
+    const err = await driverError(lookup(AbortSignal.timeout(timeoutMs)));
+    expect([f.kind, err.kind]).toEqual([f.kind, "transient"]);
+    messages.push(err.message);
+  }
+  return messages;
+}

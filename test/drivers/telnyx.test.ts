@@ -5,7 +5,7 @@ import { DriverError, type DriverAccount } from "../../src/drivers/driver.ts";
 import { createTelnyxDriver } from "../../src/drivers/telnyx.ts";
 import { createTestHost, type TestHost } from "../helpers/driver-host.ts";
 import { startFakeTelnyx, type FakeTelnyx } from "../helpers/fake-telnyx.ts";
-import { runDriverConformance, sampleSms, type StatusRow } from "./conformance.ts";
+import { driverError, expectLookupFaultsTransient, runDriverConformance, sampleSms, type StatusRow } from "./conformance.ts";
 
 const WEBHOOK = "https://pombo.example.com/webhooks/telnyx/acc_t";
 const otherPublicKey = () => (generateKeyPairSync("ed25519").publicKey.export({ format: "der", type: "spki" }) as Buffer).subarray(-32).toString("base64");
@@ -219,29 +219,14 @@ describe("telnyx lookup (Detail Record Search)", () => {
 
   test("more pages than it reads is an error, not a partial answer", async () => {
     for (let i = 0; i < 251; i++) fake.messages.push({ id: `m-${i}`, from: "+15557654321", to, text: "x", created: t.clock.now() });
-    const err = await lookup({ to, since: t.clock.now() }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DriverError);
-    expect((err as DriverError).kind).toBe("transient");
+    expect((await driverError(lookup({ to, since: t.clock.now() }))).kind).toBe("transient");
     expect(searches()).toHaveLength(5);
   });
 
   test("provider errors are classified, never unknown_outcome, and show no secret", async () => {
-    const messages: string[] = [];
-    const kindOf = async (p: Promise<unknown>) => {
-      const e: unknown = await p.then(() => undefined, (x: unknown) => x);
-      if (!(e instanceof DriverError)) throw new Error(`expected a DriverError, got ${String(e)}`);
-      messages.push(e.message);
-      return e.kind;
-    };
-    account = accountFor(fake, { apiKey: "KEY-wrong-0123456789" });
-    expect(await kindOf(lookup({ to }))).toBe("config");
-    account = accountFor(fake);
-    fake.fault({ kind: "status", status: 503 }, 1, "lookup");
-    expect(await kindOf(lookup({ to }))).toBe("transient");
-    fake.fault({ kind: "garbage" }, 1, "lookup");
-    expect(await kindOf(lookup({ to }))).toBe("transient");
-    fake.fault({ kind: "hang" }, 1, "lookup");
-    expect(await kindOf(lookup({ to }, AbortSignal.timeout(150)))).toBe("transient");
-    for (const text of [...messages, ...t.logs]) expect(text).not.toContain(fake.apiKey);
+    const refused = await driverError(createTelnyxDriver(t.host).lookup!(accountFor(fake, { apiKey: "KEY-wrong-0123456789" }), { to }, AbortSignal.timeout(5000)));
+    expect(refused.kind).toBe("config");
+    const messages = await expectLookupFaultsTransient((f) => fake.fault(f, 1, "lookup"), (signal) => lookup({ to }, signal));
+    for (const text of [refused.message, ...messages, ...t.logs]) expect(text).not.toContain(fake.apiKey);
   });
 });

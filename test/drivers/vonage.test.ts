@@ -4,6 +4,7 @@ import { DriverError, type DriverAccount, type SmsDriver } from "../../src/drive
 import { createVonageDriver, readParams } from "../../src/drivers/vonage.ts";
 import { createTestHost, type TestHost } from "../helpers/driver-host.ts";
 import { startFakeVonage, type FakeVonage, type VonageSigAlgorithm } from "../helpers/fake-vonage.ts";
+import { expectLookupFaultsTransient } from "./conformance.ts";
 
 const never = () => new AbortController().signal;
 const sms = (over: Partial<{ to: string; from: string; body: string }> = {}) => ({ messageId: "msg_1", from: "+15550002222", to: "+447700900000", body: "Hello from Pombo", ...over });
@@ -268,21 +269,10 @@ describe("vonage lookup (Reports API records search)", () => {
   });
 
   test("provider errors are classified, never unknown_outcome, and show no secret", async () => {
-    const messages: string[] = [];
-    const kindOf = async (p: Promise<unknown>) => {
-      const e = await sendError(p);
-      messages.push(e.message);
-      return e.kind;
-    };
-    expect(await kindOf(driver.lookup!({ ...account, config: { ...account.config, apiSecret: "wrong-secret-value" } }, { to }, never()))).toBe("config");
-    expect(messages[0]).toContain("Unauthorized");
-    fake.fault({ kind: "status", status: 500 }, 1, "lookup");
-    expect(await kindOf(lookup({ to }))).toBe("transient");
-    fake.fault({ kind: "garbage" }, 1, "lookup");
-    expect(await kindOf(lookup({ to }))).toBe("transient");
-    fake.fault({ kind: "hang" }, 1, "lookup");
-    expect(await kindOf(lookup({ to }, AbortSignal.timeout(150)))).toBe("transient");
-    expectNoSecrets(...messages);
+    const refused = await sendError(driver.lookup!({ ...account, config: { ...account.config, apiSecret: "wrong-secret-value" } }, { to }, never()));
+    expect([refused.kind, refused.message]).toEqual(["config", expect.stringContaining("Unauthorized")]);
+    const messages = await expectLookupFaultsTransient((f) => fake.fault(f, 1, "lookup"), (signal) => lookup({ to }, signal));
+    expectNoSecrets(refused.message, ...messages);
   });
 
   test("refuses, without asking, to settle from part of a range longer than a week", async () => {

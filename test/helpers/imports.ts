@@ -2,6 +2,7 @@
  * Real LMDB with the geo table built (once per test process, then copied per test), a real worker pool,
  * and helpers to run an import of a file end to end through the services.
  */
+import { afterAll, afterEach, beforeAll } from "bun:test";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,4 +66,28 @@ export function makeImportEnv(pool: Piscina, opts: { workerThreads?: number } = 
 /** The shared worker pool for a test file (two threads, kept alive). */
 export function testPool(): Piscina {
   return createPool({ workerThreads: 2 });
+}
+
+/**
+ * Registers an import test file's lifecycle (call at the top level): one worker pool and the geo table before all
+ * tests, each test's environment closed after it, the pool and the `files` scratch dir removed at the end.
+ * `fresh()` opens the current test's environment.
+ */
+export function importSuite(prefix: string): { files: string; fresh(opts?: { workerThreads?: number }): ImportEnv } {
+  let pool: Piscina;
+  let env: ImportEnv | undefined;
+  const files = mkdtempSync(join(tmpdir(), prefix));
+  beforeAll(() => {
+    pool = testPool();
+    geoDataDir();
+  }, 60_000);
+  afterEach(async () => {
+    await env?.close();
+    env = undefined;
+  });
+  afterAll(async () => {
+    await pool.destroy();
+    rmSync(files, { recursive: true, force: true });
+  });
+  return { files, fresh: (opts) => (env = makeImportEnv(pool, opts)) };
 }

@@ -3,11 +3,10 @@
  * through the real worker pool and LMDB: equal to the import's own counters after every committed batch, summed over
  * imports, running only while an import runs, and rebuilt from existing imports by the schema migration.
  */
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type Piscina from "piscina";
 import { generateCsv } from "../../scripts/gen-csv.ts";
 import { runImport } from "../../src/services/import-run.ts";
 import { createImport } from "../../src/services/imports.ts";
@@ -17,29 +16,14 @@ import { getImport, IMPORT_OUTCOMES, putImportSync, readImportTotals, type Impor
 import { META } from "../../src/storage/keys.ts";
 import { migrate } from "../../src/storage/migrate.ts";
 import { putSuppressionSync } from "../../src/storage/suppressions.ts";
-import { geoDataDir, makeImportEnv, testPool, type ImportEnv } from "../helpers/imports.ts";
+import { importSuite } from "../helpers/imports.ts";
 
-let pool: Piscina;
-let env: ImportEnv | undefined;
-const files = mkdtempSync(join(tmpdir(), "pombo-import-totals-"));
-beforeAll(() => {
-  pool = testPool();
-  geoDataDir();
-}, 60_000);
-afterAll(async () => {
-  await pool.destroy();
-  rmSync(files, { recursive: true, force: true });
-});
-afterEach(async () => {
-  await env?.close();
-  env = undefined;
-});
+const { files, fresh } = importSuite("pombo-import-totals-");
 
 const counters = (r: Pick<ImportRecord, "imported" | "duplicates" | "invalid" | "suppressed">) => ({ imported: r.imported, duplicates: r.duplicates, invalid: r.invalid, suppressed: r.suppressed });
 
 test("equal the import's counters after every committed batch, with the import counted running until it ends", async () => {
-  env = makeImportEnv(pool);
-  const e = env;
+  const e = fresh();
   const path = join(files, "a.csv");
   const want = await generateCsv(path, { rows: 40_000 }, true);
   e.storage.env.transactionSync(() => want.phones!.slice(0, 10).forEach((p) => putSuppressionSync(e.storage, "co1", p, { reason: "stop_word", at: 1 })));
@@ -63,8 +47,7 @@ test("equal the import's counters after every committed batch, with the import c
 });
 
 test("an import that fails on resume stops counting as running and keeps the rows it had committed", async () => {
-  env = makeImportEnv(pool);
-  const e = env;
+  const e = fresh();
   const list = createList(e.deps, "co1", "l");
   const path = join(files, "gone.csv");
   const rec = createImport(e.deps, "co1", list.id, { path, bytes: 1_000, ownsFile: true }, {}, false);
