@@ -12,7 +12,7 @@ import type { Throttle } from "./throttle.ts";
 import type { JobSpec } from "../queue/types.ts";
 
 /** Messages examined per write transaction while queueing. */
-const QUEUE_BATCH = 500;
+const QUEUE_BATCH = 250;
 
 export interface DispatchResult {
   accountId: string;

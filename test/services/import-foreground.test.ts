@@ -1,0 +1,61 @@
+/**
+ * While foreground work runs, an import commits in small batches (BUSY_BATCH_ROWS) so no single commit holds
+ * the event loop for long; the result is the same as with full-size batches.
+ */
+import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type Piscina from "piscina";
+import { generateCsv } from "../../scripts/gen-csv.ts";
+import { BATCH_ROWS, BUSY_BATCH_ROWS, runImport } from "../../src/services/import-run.ts";
+import { createImport } from "../../src/services/imports.ts";
+import { createList } from "../../src/services/lists.ts";
+import type { ImportRecord } from "../../src/storage/imports.ts";
+import { geoDataDir, makeImportEnv, testPool, type ImportEnv } from "../helpers/imports.ts";
+
+let pool: Piscina;
+let env: ImportEnv | undefined;
+const files = mkdtempSync(join(tmpdir(), "pombo-import-fg-"));
+beforeAll(() => {
+  pool = testPool();
+  geoDataDir();
+}, 60_000);
+afterAll(async () => {
+  await pool.destroy();
+  rmSync(files, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await env?.close();
+  env = undefined;
+});
+
+test("batches shrink while foreground work runs, and grow back when it stops; counts are unchanged", async () => {
+  env = makeImportEnv(pool);
+  const e = env;
+  const path = join(files, "a.csv");
+  const rows = 20_000;
+  const want = await generateCsv(path, { rows }, true);
+  const importOnce = async (busy: () => boolean) => {
+    const list = createList(e.deps, "co1", `l${Math.random()}`);
+    const rec = createImport(e.deps, "co1", list.id, { path, bytes: statSync(path).size, ownsFile: false }, {}, false);
+    const batches: number[] = [];
+    let last = 0;
+    const done = (await runImport(e.deps, "co1", rec.id, (r: ImportRecord) => (batches.push(r.rows - last), (last = r.rows)), busy))!;
+    return { done, batches };
+  };
+  const idle = await importOnce(() => false);
+  const busy = await importOnce(() => true);
+  expect(Math.max(...idle.batches)).toBeGreaterThan(BATCH_ROWS / 2);
+  expect(Math.max(...busy.batches)).toBeLessThan(BUSY_BATCH_ROWS * 2);
+  expect(busy.batches.length).toBeGreaterThan(rows / (BUSY_BATCH_ROWS * 2));
+  const counts = (r: ImportRecord) => [r.rows, r.imported, r.duplicates, r.invalid, r.suppressed];
+  expect(counts(busy.done)).toEqual(counts(idle.done));
+  expect(idle.done.invalid).toBe(want.invalid);
+  // Foreground work that comes and goes: batch sizes follow it.
+  let calls = 0;
+  const mixed = await importOnce(() => Math.floor(calls++ / 4) % 2 === 0);
+  expect(Math.min(...mixed.batches.slice(0, -1))).toBeLessThan(BUSY_BATCH_ROWS * 2);
+  expect(Math.max(...mixed.batches)).toBeGreaterThan(BATCH_ROWS / 2);
+  expect(counts(mixed.done)).toEqual(counts(idle.done));
+});
