@@ -8,6 +8,7 @@ import type { Job, JobState } from "./types.ts";
 /** Upper bound for the second element of range ends (job seqs and run times stay below it). */
 export const KEY_MAX = Number.MAX_SAFE_INTEGER;
 const SEQ_KEY = ["", "seq"];
+const INBOX_MARK_KEY = ["", "inboxMark"];
 
 /**
  * The queue's records in LMDB (layouts in storage/keys.ts). Every method that writes must be
@@ -39,6 +40,16 @@ export class JobStore {
   /** Records that seqs below `next` are used; in the same transaction as the jobs using them. */
   writeSeq(next: number): void {
     this.stats.putSync(SEQ_KEY, next);
+  }
+
+  /** The highest inbox number already moved into the queue (0: none). */
+  readInboxMark(): number {
+    return this.stats.get(INBOX_MARK_KEY) ?? 0;
+  }
+
+  /** Records that inbox entries up to `mark` are moved; in the same transaction as the jobs made from them. */
+  writeInboxMark(mark: number): void {
+    this.stats.putSync(INBOX_MARK_KEY, mark);
   }
 
   /** Stores a new job as ready (runAt ≤ now) or delayed, and claims its idempotency key. */

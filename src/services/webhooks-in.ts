@@ -42,8 +42,8 @@ export async function ingestWebhook(deps: Deps, driver: string, accountId: strin
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (KEEP.test(k)) headers[k] = v;
   const job: WebhookJob = { driver, accountId, req: { ...req, headers } };
-  // Concurrent requests share one transaction (group commit); each resolves once it is durable.
-  await deps.queue.enqueueSoon({ name: WEBHOOK_JOB, data: job, queue: "webhooks", maxAttempts: 8 });
+  // Durable in the inbox environment (concurrent requests share its commits), whatever the main one is busy with.
+  await deps.queue.accept({ name: WEBHOOK_JOB, data: job, queue: "webhooks", maxAttempts: 8 });
 }
 
 /**

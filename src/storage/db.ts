@@ -7,40 +7,51 @@ import { DB_NAMES, DB_OPTIONS, type DbName } from "./keys.ts";
 export interface Storage {
   readonly env: RootDatabase;
   readonly path: string;
+  /**
+   * A second, small environment (`dataDir/inbox`, own writer thread and commits): jobs that must be durable
+   * fast whatever the main environment is busy with land here first (JobQueue.accept), keyed by an increasing
+   * number, and move into the main queue moments later. See keys.ts.
+   */
+  readonly inbox: RootDatabase<unknown, number>;
   db<V = any>(name: DbName): Database<V, any>;
   close(): Promise<void>;
 }
+
+/** Options shared by both environments. */
+const ENV_OPTIONS = {
+  // Grows on demand; LMDB reserves address space only.
+  mapSize: 64 * 1024 ** 3,
+  // Commits survive kill -9 (the OS has the pages); `env.flushed` waits for the disk.
+  noSync: false,
+  compression: false,
+  // Plain msgpack maps: records of many shapes (job data, webhook payloads) would otherwise exhaust the
+  // shared record structures and carry an inline definition on every read (measured: ~14% of send CPU).
+  // (A msgpackr option lmdb passes through to its encoder; its typings do not list it.)
+  ...({ useRecords: false } as object),
+};
 
 /** Opens (creating if needed) the LMDB environment under `dataDir/db` with every database in keys.ts. */
 export function openStorage(dataDir: string): Storage {
   const path = join(dataDir, "db");
   mkdirSync(path, { recursive: true });
-  const env = open({
-    path,
-    maxDbs: 64,
-    // Grows on demand; LMDB reserves address space only.
-    mapSize: 64 * 1024 ** 3,
-    // Commits survive kill -9 (the OS has the pages); `env.flushed` waits for the disk.
-    noSync: false,
-    compression: false,
-    // Plain msgpack maps: records of many shapes (job data, webhook payloads) would otherwise exhaust the
-    // shared record structures and carry an inline definition on every read (measured: ~14% of send CPU).
-    // (A msgpackr option lmdb passes through to its encoder; its typings do not list it.)
-    ...({ useRecords: false } as object),
-  });
+  const env = open({ path, maxDbs: 64, ...ENV_OPTIONS });
+  const inboxPath = join(dataDir, "inbox");
+  mkdirSync(inboxPath, { recursive: true });
+  const inbox = open<unknown, number>({ path: inboxPath, ...ENV_OPTIONS });
   const dbs = new Map<DbName, Database<any, any>>();
   for (const name of DB_NAMES) dbs.set(name, env.openDB({ name, ...DB_OPTIONS[name] }));
   return {
     env,
     path,
+    inbox,
     db: (name) => {
       const d = dbs.get(name);
       if (!d) throw new Error(`unknown database ${name}: add it to storage/keys.ts`);
       return d;
     },
     close: async () => {
-      await env.committed;
-      await env.close();
+      await Promise.all([env.committed, inbox.committed]);
+      await Promise.all([env.close(), inbox.close()]);
     },
   };
 }

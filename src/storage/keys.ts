@@ -3,6 +3,11 @@
  * Keys are arrays, ordered element by element; tenant-owned records start with
  * the company id, so one company's data is one key range and isolation is structural.
  * Values are msgpack (lmdb's default) records carrying `v`, their schema version.
+ *
+ * A second environment, `dataDir/inbox` (storage/db.ts `inbox`, its root database only), holds jobs accepted
+ * but not yet moved into the queue: key: number (increasing) → [name, queue, data, maxAttempts, key, runAt].
+ * `queueStats` ["", "inboxMark"] in this environment is the highest inbox number already moved, written in the
+ * transaction that moves it, so a crash between the move and the inbox delete moves nothing twice.
  */
 export const DB_NAMES = [
   "meta", //        key: string                              → schema version and other process-wide facts

@@ -349,24 +349,44 @@ test("rejects specs for unknown queues and bad attempts before writing anything"
   expect(h.queue.stats().every((s) => s.depth === 0)).toBe(true);
 });
 
-test("enqueueSoon: concurrent calls share one transaction, each gets its own id once committed, idempotency keys hold", async () => {
+test("accept: durable in the inbox once resolved, then moved into its queue once; idempotency keys hold", async () => {
   const seen: string[] = [];
-  h.runner.register("hook.soon", (job: Job<string>) => void seen.push(job.data), { queue: "webhooks" });
-  const ids = await Promise.all([
-    ...Array.from({ length: 50 }, (_, i) => h.queue.enqueueSoon({ name: "hook.soon", data: `w${i}` })),
-    h.queue.enqueueSoon({ name: "hook.soon", data: "keyed", key: "k1" }),
-    h.queue.enqueueSoon({ name: "hook.soon", data: "keyed again", key: "k1" }),
+  h.runner.register("hook.in", (job: Job<string>) => void seen.push(job.data), { queue: "webhooks" });
+  await Promise.all([
+    ...Array.from({ length: 50 }, (_, i) => h.queue.accept({ name: "hook.in", data: `w${i}` })),
+    h.queue.accept({ name: "hook.in", data: "keyed", key: "k1" }),
+    h.queue.accept({ name: "hook.in", data: "keyed again", key: "k1" }),
   ]);
-  expect(new Set(ids.slice(0, 51)).size).toBe(51);
-  expect(ids[51]).toBe(ids[50]!);
-  // Committed before the promise resolved: visible to a fresh read, counted once each.
-  for (const id of ids) expect(h.queue.get(id)).toBeDefined();
+  await h.queue.settled();
   expect(h.queue.stats().find((s) => s.name === "webhooks")!.depth).toBe(51);
-  expect(() => h.queue.enqueueSoon({ name: "hook.soon", data: null, maxAttempts: 0 })).toThrow();
-  // Inside a caller's transaction it still stores the job (alone).
-  let inner: Promise<string> | undefined;
-  await h.storage.env.transaction(() => void (inner = h.queue.enqueueSoon({ name: "hook.soon", data: "in txn" })));
-  expect(h.queue.get(await inner!)).toBeDefined();
-  expect(await h.runner.runUntilEmpty()).toBe(52);
-  expect(seen.sort()).toEqual([...Array.from({ length: 50 }, (_, i) => `w${i}`), "in txn", "keyed"].sort());
+  expect(h.queue.inboxDepth()).toBe(0);
+  expect([...h.storage.inbox.getKeys()]).toEqual([]);
+  await expect(h.queue.accept({ name: "hook.in", data: null, maxAttempts: 0 })).rejects.toThrow();
+  await expect(h.queue.accept({ name: "hook.in", data: null, queue: "nope" })).rejects.toThrow();
+  expect(await h.runner.runUntilEmpty()).toBe(51);
+  expect(seen.sort()).toEqual([...Array.from({ length: 50 }, (_, i) => `w${i}`), "keyed"].sort());
+});
+
+test("accept after a crash: entries not moved are moved at start-up, entries already moved are only deleted", async () => {
+  const seen: string[] = [];
+  const register = () => h.runner.register("hook.in", (job: Job<string>) => void seen.push(job.data), { queue: "webhooks" });
+  register();
+  await h.queue.accept({ name: "hook.in", data: "first" });
+  await h.queue.settled();
+  // As a crash would leave them: one entry moved (at or below the mark) but not deleted, two never moved.
+  const inbox = h.storage.inbox;
+  await inbox.put(1, ["hook.in", "webhooks", "first again", 5, null, null]);
+  await inbox.put(2, ["hook.in", "webhooks", "second", 5, null, null]);
+  await inbox.put(3, ["hook.in", "webhooks", "third", 5, null, null]);
+  h.restart();
+  register();
+  await h.queue.settled();
+  expect([...inbox.getKeys()]).toEqual([]);
+  expect(await h.runner.runUntilEmpty()).toBe(3);
+  expect(seen.sort()).toEqual(["first", "second", "third"]);
+  // Numbering goes on after the highest one seen, never reusing a moved one.
+  await h.queue.accept({ name: "hook.in", data: "fourth" });
+  await h.queue.settled();
+  expect(await h.runner.runUntilEmpty()).toBe(1);
+  expect(seen).toContain("fourth");
 });

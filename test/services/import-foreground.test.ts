@@ -2,37 +2,20 @@
  * While foreground work runs, an import commits in small batches (BUSY_BATCH_ROWS) so no single commit holds
  * the event loop for long; the result is the same as with full-size batches.
  */
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { expect, test } from "bun:test";
+import { statSync } from "node:fs";
 import { join } from "node:path";
-import type Piscina from "piscina";
 import { generateCsv } from "../../scripts/gen-csv.ts";
 import { BATCH_ROWS, BUSY_BATCH_ROWS, runImport } from "../../src/services/import-run.ts";
 import { createImport } from "../../src/services/imports.ts";
 import { createList } from "../../src/services/lists.ts";
 import type { ImportRecord } from "../../src/storage/imports.ts";
-import { geoDataDir, makeImportEnv, testPool, type ImportEnv } from "../helpers/imports.ts";
+import { importSuite } from "../helpers/imports.ts";
 
-let pool: Piscina;
-let env: ImportEnv | undefined;
-const files = mkdtempSync(join(tmpdir(), "pombo-import-fg-"));
-beforeAll(() => {
-  pool = testPool();
-  geoDataDir();
-}, 60_000);
-afterAll(async () => {
-  await pool.destroy();
-  rmSync(files, { recursive: true, force: true });
-});
-afterEach(async () => {
-  await env?.close();
-  env = undefined;
-});
+const { files, fresh } = importSuite("pombo-import-fg-");
 
 test("batches shrink while foreground work runs, and grow back when it stops; counts are unchanged", async () => {
-  env = makeImportEnv(pool);
-  const e = env;
+  const e = fresh();
   const path = join(files, "a.csv");
   const rows = 20_000;
   const want = await generateCsv(path, { rows }, true);
