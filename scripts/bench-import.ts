@@ -42,7 +42,7 @@ const counts = JSON.parse(execFileSync("bun", [join(import.meta.dir, "gen-csv.ts
 console.log(`file: ${(statSync(csv).size / 1024 ** 2).toFixed(1)} MiB, expected valid ${counts.valid}, duplicates ${counts.duplicates}, invalid ${counts.invalid}`);
 
 execFileSync("bun", [join(import.meta.dir, "build-geo.ts")], { env: { ...process.env, DATA_DIR: join(dir, "data") }, stdio: "ignore" });
-const storage = openStorage(join(dir, "data"));
+const storage = openStorage(join(dir, "data"), { mappedBudgetBytes: Number(process.env.MAPPED_MEMORY_MB ?? 256) * 1024 ** 2 });
 const config = { dataDir: join(dir, "data"), workerThreads: Number(process.env.WORKER_THREADS ?? 2) };
 const pool = createPool(config);
 const deps = { storage, clock: systemClock, log: createLogger("warn"), config, pool } as any;

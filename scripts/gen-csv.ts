@@ -35,7 +35,11 @@ const BAD = ["12345", "not a phone", "+1 000 000 0000", "555-CALL-NOW", "+99 123
 export function phoneAt(i: number): [string, string] {
   const kind = i % 20;
   const j = Math.floor(i / 20);
-  if (kind === 17) return intl("+447911", 6, j, (d) => `+44 7911 ${d}`);
+  // UK mobiles: 07911 for the first million, then 07912, 07913… (all valid ranges), so 50M rows stay unique.
+  if (kind === 17) {
+    const block = String(7911 + Math.floor(j / 1_000_000));
+    return intl(`+44${block}`, 6, j, (d) => `+44 ${block} ${d}`);
+  }
   if (kind === 18) return intl("+49151", 8, j, (d) => `0049 151 ${d}`);
   if (kind === 19) return intl("+5511", 9, 900000000 + j, (d) => `+55 11 ${d}`);
   const area = AREA[j % AREA.length]!;

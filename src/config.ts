@@ -14,6 +14,8 @@ export interface Config {
   readonly maxJsonBytes: number;
   /** Worker threads in the CPU pool. */
   readonly workerThreads: number;
+  /** Budget for LMDB file pages kept mapped in the process, in bytes (0: unbounded); see storage/map-trimmer.ts. */
+  readonly mappedMemoryBytes: number;
   /** Session lifetime in milliseconds. */
   readonly sessionTtlMs: number;
   /** How long a message whose send outcome is unknown waits before the provider's lookup settles it (default 60 s). */
@@ -67,6 +69,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxUploadBytes: int(e, "MAX_UPLOAD_BYTES", 5 * 1024 ** 3),
     maxJsonBytes: int(e, "MAX_JSON_BYTES", 1024 * 1024),
     workerThreads: int(e, "WORKER_THREADS", 2),
+    mappedMemoryBytes: int(e, "MAPPED_MEMORY_MB", 256) * 1024 ** 2,
     sessionTtlMs: int(e, "SESSION_TTL_HOURS", 24 * 14) * 3600_000,
     reconcileDelayMs: int(e, "RECONCILE_DELAY_MS", 60_000),
     tickCron: e.TICK_CRON?.trim() || "0 * * * * *",

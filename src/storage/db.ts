@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { open, type Database, type RootDatabase } from "lmdb";
 import { DB_NAMES, DB_OPTIONS, type DbName } from "./keys.ts";
+import { createMapTrimmer } from "./map-trimmer.ts";
 
 /** One LMDB environment with Pombo's named databases. All writes happen on the main thread. */
 export interface Storage {
@@ -30,14 +31,25 @@ const ENV_OPTIONS = {
   ...({ useRecords: false } as object),
 };
 
-/** Opens (creating if needed) the LMDB environment under `dataDir/db` with every database in keys.ts. */
-export function openStorage(dataDir: string): Storage {
+/** Default budget for LMDB file pages mapped into the process (see map-trimmer.ts). */
+export const DEFAULT_MAPPED_BUDGET_BYTES = 256 * 1024 ** 2;
+/** How often the mapped-page budget is checked. */
+const TRIM_CHECK_MS = 500;
+
+/**
+ * Opens (creating if needed) the LMDB environment under `dataDir/db` with every database in keys.ts, and the
+ * inbox environment. `mappedBudgetBytes` bounds the file pages kept mapped (0: no bound).
+ */
+export function openStorage(dataDir: string, { mappedBudgetBytes = DEFAULT_MAPPED_BUDGET_BYTES } = {}): Storage {
   const path = join(dataDir, "db");
   mkdirSync(path, { recursive: true });
   const env = open({ path, maxDbs: 64, ...ENV_OPTIONS });
   const inboxPath = join(dataDir, "inbox");
   mkdirSync(inboxPath, { recursive: true });
   const inbox = open<unknown, number>({ path: inboxPath, ...ENV_OPTIONS });
+  const trimmer = createMapTrimmer([path, inboxPath], mappedBudgetBytes);
+  const trimTimer = mappedBudgetBytes > 0 ? setInterval(() => trimmer.check(), TRIM_CHECK_MS) : undefined;
+  trimTimer?.unref();
   const dbs = new Map<DbName, Database<any, any>>();
   for (const name of DB_NAMES) dbs.set(name, env.openDB({ name, ...DB_OPTIONS[name] }));
   return {
@@ -50,6 +62,7 @@ export function openStorage(dataDir: string): Storage {
       return d;
     },
     close: async () => {
+      clearInterval(trimTimer);
       await Promise.all([env.committed, inbox.committed]);
       await Promise.all([env.close(), inbox.close()]);
     },
