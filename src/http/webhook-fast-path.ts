@@ -1,6 +1,7 @@
 import type { Deps } from "../deps.ts";
 import { acceptWebhook } from "../services/webhooks-in.ts";
 import { mapError } from "./errors.ts";
+import { DomainError } from "../domain/errors.ts";
 import type { LatencyHistogram } from "../services/latency.ts";
 
 const PREFIX = "/webhooks/";
@@ -53,6 +54,27 @@ function pathOf(url: string): string {
   return q === -1 ? url.slice(start) : url.slice(start, q);
 }
 
+/** Provider webhooks are small (a report or a message); anything bigger is refused before it is read whole. */
+export const WEBHOOK_MAX_BYTES = 1024 * 1024;
+
+/** The body as text, refused (413) over WEBHOOK_MAX_BYTES: by its Content-Length, or while reading a chunked one. */
+async function readWebhookBody(request: Request): Promise<string> {
+  const tooLarge = () => new DomainError("too_large", "body_too_large", `webhook bodies are limited to ${WEBHOOK_MAX_BYTES} bytes`);
+  const length = request.headers.get("content-length");
+  if (length !== null) {
+    if (Number(length) > WEBHOOK_MAX_BYTES) throw tooLarge();
+    return request.text();
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of request.body ?? []) {
+    total += chunk.byteLength;
+    if (total > WEBHOOK_MAX_BYTES) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 /** Verifies, stores and answers one provider webhook; every failure becomes the error shape (403 on a bad signature). */
 export async function handleWebhook(deps: Deps, request: Request, path: string, driver: string, accountId: string): Promise<Response> {
   try {
@@ -60,7 +82,7 @@ export async function handleWebhook(deps: Deps, request: Request, path: string, 
     const publicUrl = deps.config.baseUrl + path + (q >= 0 ? request.url.slice(q) : "");
     const headers: Record<string, string> = {};
     request.headers.forEach((v, k) => (headers[k] = v));
-    const body = request.method === "GET" ? "" : await request.text();
+    const body = request.method === "GET" ? "" : await readWebhookBody(request);
     return await acceptWebhook(deps, driver, accountId, { url: publicUrl, method: request.method, headers, body });
   } catch (e) {
     return mapError("", e, deps.log, path);

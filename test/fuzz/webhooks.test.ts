@@ -153,3 +153,23 @@ test(`${PER_DRIVER} malformed requests per driver route: 403 or a clean 2xx/4xx,
   expect(unhandled).toEqual([]);
   expect((await sys.app.handle(new Request(`${BASE}/healthz`))).status).toBe(200);
 }, 60_000);
+
+test("a webhook body over 1 MiB is refused with 413 before it is read whole, chunked or not; nothing is stored", async () => {
+  const url = `${BASE}/webhooks/twilio/${accounts.twilio}`;
+  const before = sys.deps.queue.stats().find((q) => q.name === "webhooks")!;
+  const big = "a=" + "x".repeat(2 * 1024 * 1024);
+  const sized = await sys.app.handle(new Request(url, { method: "POST", body: big, headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(big.length) } }));
+  expect(sized.status).toBe(413);
+  expect((await sized.json()).error.code).toBe("body_too_large");
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      for (let i = 0; i < 40; i++) c.enqueue(new Uint8Array(64 * 1024).fill(97));
+      c.close();
+    },
+  });
+  const chunked = await sys.app.handle(new Request(url, { method: "POST", body: stream, headers: { "content-type": "application/x-www-form-urlencoded" } }));
+  expect(chunked.status).toBe(413);
+  await sys.deps.queue.settled();
+  expect(sys.deps.queue.inboxDepth()).toBe(0);
+  expect(sys.deps.queue.stats().find((q) => q.name === "webhooks")!.depth).toBe(before.depth);
+});
