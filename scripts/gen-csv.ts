@@ -35,10 +35,12 @@ const BAD = ["12345", "not a phone", "+1 000 000 0000", "555-CALL-NOW", "+99 123
 export function phoneAt(i: number): [string, string] {
   const kind = i % 20;
   const j = Math.floor(i / 20);
-  // UK mobiles: 07911 for the first million, then 07912, 07913… (all valid ranges), so 50M rows stay unique.
+  // UK mobiles: 07911 000000–299999 (valid; what smaller files always used), then whole blocks from 07400 on
+  // (07400–07419 are valid for every suffix), so 50M rows stay unique and valid.
   if (kind === 17) {
-    const block = String(7911 + Math.floor(j / 1_000_000));
-    return intl(`+44${block}`, 6, j, (d) => `+44 ${block} ${d}`);
+    if (j < 300_000) return intl("+447911", 6, j, (d) => `+44 7911 ${d}`);
+    const block = String(7400 + Math.floor((j - 300_000) / 1_000_000));
+    return intl(`+44${block}`, 6, j - 300_000, (d) => `+44 ${block} ${d}`);
   }
   if (kind === 18) return intl("+49151", 8, j, (d) => `0049 151 ${d}`);
   if (kind === 19) return intl("+5511", 9, 900000000 + j, (d) => `+55 11 ${d}`);
