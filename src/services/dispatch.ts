@@ -13,12 +13,16 @@ import type { JobSpec } from "../queue/types.ts";
 
 /** Messages examined per write transaction while queueing. */
 const QUEUE_BATCH = 250;
+/** Rounds of QUEUE_BATCH in flight at once (picked, not yet committed). */
+const PIPELINE = 3;
 
 export interface DispatchResult {
   accountId: string;
   quota: number;
   queued: number;
   skipped: number;
+  /** Write transactions used (rounds of up to QUEUE_BATCH picks). */
+  rounds: number;
 }
 
 /**
@@ -37,7 +41,7 @@ export async function dispatchAccount(
 ): Promise<DispatchResult> {
   const s = deps.storage;
   const account = getAccountById(s, accountId);
-  const result: DispatchResult = { accountId, quota: 0, queued: 0, skipped: 0 };
+  const result: DispatchResult = { accountId, quota: 0, queued: 0, skipped: 0, rounds: 0 };
   if (!account || account.paused) return result;
   const pool = listNumbers(s, account.companyId, accountId);
   const numbers = pool.map((n) => n.number).sort();
@@ -46,18 +50,42 @@ export async function dispatchAccount(
   if (quota <= 0 || numbers.length === 0) return result;
   const settings = getComplianceSettings(s, account.companyId);
   const capMs = settings.frequencyCapHours * 3600_000;
-  // Rounds of QUEUE_BATCH: each picks fairly, commits, and yields, so a large quota never blocks the event
-  // loop (API reads and webhooks keep answering) and the next round's sample sees this round's removals.
-  // Skipped messages do not use quota; a round that settles nothing (e.g. the campaign was paused
-  // meanwhile) ends the minute.
-  for (let progress = true; progress && result.queued < quota; ) {
-    const picks = pickFairly(deps, campaigns, Math.min(QUEUE_BATCH, quota - result.queued), now, settings.quietHours, settings.timezone);
-    const before = result.queued + result.skipped;
-    await s.env.transaction(() => {
+  // Rounds of QUEUE_BATCH: each picks fairly, commits in its own transaction callback, and yields, so a large
+  // quota never blocks the event loop (API reads and webhooks keep answering). Up to PIPELINE rounds are in
+  // flight: the next round is picked while the last one commits, skipping the ids that rounds not yet
+  // committed hold (`taken`); the commit wait, not the work, used to bound the rate. Skipped messages do not
+  // use quota; a round that settles nothing (e.g. the campaign was paused meanwhile) ends the minute.
+  const taken = new Set<string>();
+  const inFlight: Array<Promise<number>> = [];
+  let stop = false;
+  for (;;) {
+    const room = quota - result.queued - taken.size;
+    if (!stop && room > 0 && inFlight.length < PIPELINE) {
+      const picks = pickFairly(deps, campaigns, Math.min(QUEUE_BATCH, room), now, settings.quietHours, settings.timezone, taken);
+      if (picks.length > 0) {
+        for (const id of picks) taken.add(id);
+        result.rounds++;
+        inFlight.push(queueRound(picks).finally(() => picks.forEach((id) => taken.delete(id))));
+        continue;
+      }
+      stop = true;
+    }
+    const round = inFlight.shift();
+    if (!round) break;
+    if ((await round) === 0) stop = true;
+    await new Promise((r) => setImmediate(r));
+  }
+  return result;
+
+  /** Queues (or skips) the picked messages still pending in one transaction; resolves with how many it settled. */
+  function queueRound(picks: string[]): Promise<number> {
+    return s.env.transaction(() => {
+      const before = result.queued + result.skipped;
       const counters = new CounterBatch(s);
       const removals = new PendingChanges(s);
       const jobs: JobSpec<SendJob>[] = [];
       for (const id of picks) {
+        if (result.queued >= quota) break;
         const m = getMessage(s, id);
         if (!m || m.status !== "pending" || !m.campaignId) continue;
         const c = getCampaign(s, m.companyId, m.campaignId);
@@ -90,11 +118,9 @@ export async function dispatchAccount(
       deps.queue.enqueueManySync(jobs);
       removals.flushSync();
       counters.flushSync();
-    });
-    progress = result.queued + result.skipped > before;
-    await new Promise((r) => setImmediate(r));
+      return result.queued + result.skipped - before;
+    }) as Promise<number>;
   }
-  return result;
 }
 
 /**
@@ -109,6 +135,7 @@ function pickFairly(
   now: number,
   window: { start: string; end: string },
   companyTz: string,
+  taken: ReadonlySet<string>,
 ): string[] {
   const s = deps.storage;
   const open = campaigns
@@ -122,7 +149,7 @@ function pickFairly(
   let remaining = quota;
   open.forEach((c, i) => {
     const share = Math.min(c.avail, Math.ceil(remaining / (open.length - i)));
-    const got = takeFromZones(s, c.campaignId, c.zones, c.avail, share);
+    const got = takeFromZones(s, c.campaignId, c.zones, c.avail, share, taken);
     picked.push(...got);
     remaining -= got.length;
   });
@@ -130,13 +157,20 @@ function pickFairly(
 }
 
 /** Takes `want` ids from a campaign's zones, each zone giving its proportional part. */
-function takeFromZones(s: Deps["storage"], campaignId: string, zones: Array<{ tz: string; n: number }>, avail: number, want: number): string[] {
+function takeFromZones(s: Deps["storage"], campaignId: string, zones: Array<{ tz: string; n: number }>, avail: number, want: number, taken: ReadonlySet<string>): string[] {
   const out: string[] = [];
   let left = want;
   zones.forEach((z, i) => {
     const part = i === zones.length - 1 ? left : Math.min(left, Math.round((want * z.n) / avail));
     if (part <= 0) return;
-    for (const g of samplePending(s, campaignId, z.tz, part)) out.push(g.id);
+    // Read past the ids that uncommitted rounds hold (still in the index until their commit).
+    let got = 0;
+    for (const g of samplePending(s, campaignId, z.tz, part + taken.size)) {
+      if (got >= part) break;
+      if (taken.has(g.id)) continue;
+      out.push(g.id);
+      got++;
+    }
     left = want - out.length;
   });
   return out;

@@ -68,6 +68,8 @@ describe("pacing", () => {
     const [r] = await sys.tick();
     expect(r!.quota).toBe(6000);
     expect(r!.queued).toBe(6000);
+    // Rounds are picked while earlier ones commit; none re-picks what another holds, so 250 a round suffice.
+    expect(r!.rounds).toBe(6000 / 250);
     const sends = () => sys.deps.queue.stats().find((q) => q.name === "sends")!;
     expect(sends().depth).toBe(1); // only job 0 is due at the tick
     for (let sec = 10; sec <= 60; sec += 10) {
