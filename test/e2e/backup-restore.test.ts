@@ -49,6 +49,7 @@ test("a hot backup taken while sending and importing is a consistent snapshot, a
   await runCli(dir, ["user", "add", "--email", "owner@acme.test", "--password", "correct horse battery", "--company", "Acme"], { POMBO_SECRET_KEY: KEY });
   const a = await startPombo(dir, ENV);
   let b: Awaited<ReturnType<typeof startPombo>> | undefined;
+  let stopping = false;
   try {
     const api = await apiLogin(a.url, "owner@acme.test", "correct horse battery");
     const account = await api.call("POST", "/api/v1/accounts", {
@@ -109,6 +110,8 @@ test("a hot backup taken while sending and importing is a consistent snapshot, a
 
     // A second instance on the copy: same user, lists and campaign; it finishes the campaign and the import.
     b = await startPombo(to, ENV);
+    // If the restored instance dies mid-test (seen once, not reproduced), say how, not just ECONNREFUSED.
+    void b.waitForLog(() => false).catch((e) => stopping || console.error(`restored instance exited early: ${e.message}; last logs: ${JSON.stringify(b?.logs.slice(-10))}`));
     const api2 = await apiLogin(b.url, "owner@acme.test", "correct horse battery");
     const lists = (await api2.call("GET", "/api/v1/lists")).body;
     const names = (Array.isArray(lists) ? lists : lists.items).map((l: { name: string }) => l.name).sort();
@@ -124,6 +127,7 @@ test("a hot backup taken while sending and importing is a consistent snapshot, a
     expect(imp.body.imported).toBeGreaterThanOrEqual(snapshot.imported);
     console.log(`backup-restore: snapshot had ${snapshot.sent}/${N} sent (live: ${before.sent} before, ${after.sent} after) and ${snapshot.imported}/${BIG} imported; on the copy the import ended ${imp.body.status} with ${imp.body.imported}`);
   } finally {
+    stopping = true;
     a.kill("SIGTERM");
     await a.exited;
     b?.kill("SIGTERM");
