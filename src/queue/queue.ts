@@ -5,6 +5,7 @@ import { DEFAULT_BACKOFF } from "./backoff.ts";
 import { CounterDeltas, readCounter } from "./counters.ts";
 import { decideFailure, type FailureOutcome } from "./failure.ts";
 import { fromTuple, parseJobId } from "./job-record.ts";
+import { InboxMover, type InboxEntry } from "./inbox.ts";
 import { JobStore, KEY_MAX } from "./job-store.ts";
 import { QueueLeases } from "./leases.ts";
 import { RateWindow } from "./rate-window.ts";
@@ -27,11 +28,7 @@ const DEFAULT_MAX_ATTEMPTS = 5;
 /** Outcomes waiting to commit beyond which the runner stops taking jobs (bounds memory). */
 const MAX_SETTLING = 20_000;
 const PROMOTE_BATCH = 5_000;
-/** Inbox entries moved into the queue per main transaction. */
-const INBOX_BATCH = 2_000;
 
-/** An accepted job as stored in the inbox: [name, queue, data, maxAttempts, key, runAt] (layout in keys.ts). */
-type InboxEntry = [string, string, unknown, number, string | null, number | null];
 
 /**
  * Pombo's persistent queue on LMDB: enqueue (durable on resolve), leases, outcomes, dead letters
@@ -56,9 +53,7 @@ export class JobQueue {
   private writesInFlight = 0;
   private lastWrite: Promise<unknown> = Promise.resolve();
   private promoting?: Promise<number>;
-  private inboxSeq: number;
-  private transferring?: Promise<void>;
-  private transferAgain = false;
+  private readonly inbox: InboxMover;
 
   /** @throws Error when a queue config is invalid or two queues share a name. */
   constructor(private readonly opts: JobQueueOptions) {
@@ -73,11 +68,8 @@ export class JobQueue {
     this.names = this.queues.map((q) => q.name);
     this.store = new JobStore(opts.storage);
     this.nextSeq = Math.max(this.store.readSeq(), this.store.maxStoredSeq(this.names) + 1);
-    let lastInbox = 0;
-    for (const key of opts.storage.inbox.getKeys({ reverse: true, limit: 1 })) lastInbox = key;
-    this.inboxSeq = Math.max(lastInbox, this.store.readInboxMark()) + 1;
-    // Jobs accepted before a crash or stop and not moved (or not deleted) yet: finish that now.
-    if (lastInbox > 0) this.transferSoon();
+    // Last: it may start moving jobs accepted before a crash or stop right away.
+    this.inbox = new InboxMover({ inbox: opts.storage.inbox, readMark: () => this.store.readInboxMark(), move: (e) => this.moveAccepted(e), log: opts.log });
   }
 
   /** Sends jobs named `name` to `queue` unless their spec names one. @throws Error for an unknown queue. */
@@ -112,80 +104,43 @@ export class JobQueue {
    * Makes a job durable fast, whatever the main environment is busy with: it is appended to the inbox (a small
    * LMDB environment of its own, whose commits carry nothing else, concurrent calls sharing one) and resolves
    * once that committed — then it survives kill -9. It joins its queue moments later, moved in batches with
-   * one main transaction each (see `transferInbox`). For hot paths that answer a caller after a durable write:
+   * one main transaction each (see inbox.ts). For hot paths that answer a caller after a durable write:
    * provider webhooks. @throws Error on an invalid spec (nothing stored).
    */
   async accept<D>(spec: JobSpec<D>): Promise<void> {
     const job = this.prepare(spec, this.opts.clock.now());
-    const entry: InboxEntry = [job.name, job.queue, job.data, job.maxAttempts, job.key ?? null, spec.runAt ?? null];
-    await this.opts.storage.inbox.put(this.inboxSeq++, entry);
-    this.transferSoon();
+    await this.inbox.add([job.name, job.queue, job.data, job.maxAttempts, job.key ?? null, spec.runAt ?? null]);
   }
 
   /** Jobs accepted but not yet moved into their queue. */
   inboxDepth(): number {
-    return this.opts.storage.inbox.getCount({ start: this.store.readInboxMark() + 1 });
+    return this.inbox.depth();
   }
 
-  private transferSoon(): void {
-    if (this.transferring) {
-      this.transferAgain = true;
-      return;
-    }
-    this.transferring = this.transferInbox()
-      .catch((error) => {
-        this.opts.log?.error("queue: moving accepted jobs from the inbox failed; retrying", { error: String(error) });
-        setTimeout(() => this.transferSoon(), 1_000).unref?.();
-      })
-      .finally(() => {
-        this.transferring = undefined;
-        if (this.transferAgain) {
-          this.transferAgain = false;
-          this.transferSoon();
+  /** Stores accepted jobs and the inbox mark in one transaction (InboxMover's `move`). */
+  private async moveAccepted(entries: Array<{ key: number; value: InboxEntry }>): Promise<void> {
+    const last = entries[entries.length - 1]!.key;
+    let earliest = Infinity;
+    await this.write(() => {
+      const mark = this.store.readInboxMark();
+      const now = this.opts.clock.now();
+      const jobs: Job[] = [];
+      for (const { key, value } of entries) {
+        if (key <= mark) continue;
+        const [name, queue, data, maxAttempts, jobKey, runAt] = value;
+        try {
+          const job = this.prepare({ name, queue, data, maxAttempts, key: jobKey ?? undefined, runAt: runAt ?? undefined }, now);
+          if (job.runAt < earliest) earliest = job.runAt;
+          jobs.push(job);
+        } catch (error) {
+          // Only possible after a downgrade that removed its queue: one bad entry must not block the rest.
+          this.opts.log?.error("queue: dropped an accepted job that no queue takes", { name, queue, error: String(error) });
         }
-      });
-  }
-
-  /**
-   * Moves committed inbox entries into the queue, oldest first, INBOX_BATCH per main transaction, together with
-   * the inbox mark (so an entry is moved exactly once even if a crash comes before its inbox delete); then
-   * deletes them from the inbox.
-   */
-  private async transferInbox(): Promise<void> {
-    const inbox = this.opts.storage.inbox;
-    for (;;) {
-      const moved = this.store.readInboxMark();
-      // Entries a crash left behind after their move committed: moved already, only delete them.
-      const stale = [...inbox.getKeys({ end: moved + 1, limit: INBOX_BATCH })];
-      if (stale.length) await inbox.transaction(() => stale.forEach((key) => inbox.removeSync(key)));
-      const entries = [...inbox.getRange({ start: moved + 1, limit: INBOX_BATCH })];
-      if (entries.length === 0) return;
-      const last = entries[entries.length - 1]!.key;
-      let earliest = Infinity;
-      await this.write(() => {
-        const mark = this.store.readInboxMark();
-        const now = this.opts.clock.now();
-        const jobs: Job[] = [];
-        for (const { key, value } of entries) {
-          if (key <= mark) continue;
-          const [name, queue, data, maxAttempts, jobKey, runAt] = value as InboxEntry;
-          try {
-            const job = this.prepare({ name, queue, data, maxAttempts, key: jobKey ?? undefined, runAt: runAt ?? undefined }, now);
-            if (job.runAt < earliest) earliest = job.runAt;
-            jobs.push(job);
-          } catch (error) {
-            // Only possible after a downgrade that removed its queue: one bad entry must not block the rest.
-            this.opts.log?.error("queue: dropped an accepted job that no queue takes", { name, queue, error: String(error) });
-          }
-        }
-        if (jobs.length) this.insertAll(jobs, now);
-        if (last > mark) this.store.writeInboxMark(last);
-      });
-      this.wake(earliest);
-      await inbox.transaction(() => {
-        for (const { key } of entries) inbox.removeSync(key);
-      });
-    }
+      }
+      if (jobs.length) this.insertAll(jobs, now);
+      if (last > mark) this.store.writeInboxMark(last);
+    });
+    this.wake(earliest);
   }
 
   /**
@@ -282,7 +237,7 @@ export class JobQueue {
 
   /** Resolves when every write this queue has issued so far (enqueues, outcomes) has committed. */
   async settled(): Promise<void> {
-    while (this.transferring) await this.transferring;
+    await this.inbox.settled();
     if (this.flushQueued) this.flush();
     while (this.writesInFlight > 0) await this.lastWrite.catch(() => undefined);
   }

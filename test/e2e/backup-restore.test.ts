@@ -9,7 +9,7 @@ import { getImport } from "../../src/storage/imports.ts";
 import { getList } from "../../src/storage/lists.ts";
 import { getMessage } from "../../src/storage/messages.ts";
 import { startFakeTwilio } from "../helpers/fake-twilio.ts";
-import { apiLogin, runCli, startPombo, type ApiClient } from "../helpers/pombo-process.ts";
+import { apiLogin, runCli, startPombo, until, type ApiClient } from "../helpers/pombo-process.ts";
 import { phones } from "../helpers/system.ts";
 
 const N = 2_000; // campaign recipients
@@ -25,16 +25,6 @@ const KEY = Buffer.alloc(32, 7).toString("base64"); // kept outside the data, as
 const ENV = { TICK_CRON: "* * * * * *", TICK_SPREAD_MS: "6000", COMPLETION_WAIT_MS: "0", RECONCILE_DELAY_MS: "200", POMBO_SECRET_KEY: KEY };
 // Both instances send through this fake Twilio: messages in flight when the copy was taken are settled from its lookup.
 const twilio = startFakeTwilio();
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`condition not reached in ${timeoutMs} ms; last value ${JSON.stringify(v)}`);
-    await Bun.sleep(50);
-  }
-}
 
 const csvOf = (list: string[]) => "phone\n" + list.join("\n") + "\n";
 

@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { apiLogin, runCli, startPombo, type ApiClient } from "../helpers/pombo-process.ts";
+import { apiLogin, runCli, startPombo, until, type ApiClient } from "../helpers/pombo-process.ts";
 import { phones } from "../helpers/system.ts";
 
 const N = 1_000;
@@ -11,17 +11,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // Every second a tick; each tick's sends spread over 8 s, so sends are queued (delayed) when SIGTERM comes.
 const ENV = { TICK_CRON: "* * * * * *", TICK_SPREAD_MS: "8000", COMPLETION_WAIT_MS: "0" };
-
-/** Polls `read` until `ok` holds (a condition, not a duration); fails after `timeoutMs`. */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`condition not reached in ${timeoutMs} ms; last value ${JSON.stringify(v)}`);
-    await Bun.sleep(50);
-  }
-}
 
 async function setUpCampaign(api: ApiClient): Promise<string> {
   const account = await api.call("POST", "/api/v1/accounts", { name: "Sandbox", driver: "sandbox", config: { deliveryDelayMs: 0 } });

@@ -116,3 +116,14 @@ export async function apiLogin(url: string, email: string, password: string): Pr
     },
   };
 }
+
+/** Polls `read` until `ok` holds (a condition, not a duration); fails after `timeoutMs`. */
+export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`condition not reached in ${timeoutMs} ms; last value ${JSON.stringify(v)}`);
+    await Bun.sleep(50);
+  }
+}
