@@ -1,8 +1,19 @@
 import type { RootDatabase } from "lmdb";
 import type { Logger } from "../log.ts";
+import type { Job, JobSpec } from "./types.ts";
 
 /** An accepted job as stored in the inbox: [name, queue, data, maxAttempts, key, runAt] (layout in storage/keys.ts). */
 export type InboxEntry = [string, string, unknown, number, string | null, number | null];
+
+/** The inbox entry for a prepared job; `runAt` only when the spec asked for one (else it is due when moved). */
+export function toInboxEntry(job: Job, runAt: number | undefined): InboxEntry {
+  return [job.name, job.queue, job.data, job.maxAttempts, job.key ?? null, runAt ?? null];
+}
+
+/** The job spec an inbox entry stands for. */
+export function fromInboxEntry([name, queue, data, maxAttempts, key, runAt]: InboxEntry): JobSpec {
+  return { name, queue, data, maxAttempts, key: key ?? undefined, runAt: runAt ?? undefined };
+}
 
 /** Inbox entries moved into the queue per main transaction. */
 const INBOX_BATCH = 2_000;

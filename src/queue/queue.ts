@@ -5,7 +5,7 @@ import { DEFAULT_BACKOFF } from "./backoff.ts";
 import { CounterDeltas, readCounter } from "./counters.ts";
 import { decideFailure, type FailureOutcome } from "./failure.ts";
 import { fromTuple, parseJobId } from "./job-record.ts";
-import { InboxMover, type InboxEntry } from "./inbox.ts";
+import { fromInboxEntry, InboxMover, toInboxEntry, type InboxEntry } from "./inbox.ts";
 import { JobStore, KEY_MAX } from "./job-store.ts";
 import { QueueLeases } from "./leases.ts";
 import { RateWindow } from "./rate-window.ts";
@@ -92,10 +92,8 @@ export class JobQueue {
     if (specs.length === 0) return [];
     const now = this.opts.clock.now();
     const jobs = specs.map((s) => this.prepare(s, now));
-    let earliest = Infinity;
-    for (const job of jobs) if (job.runAt < earliest) earliest = job.runAt;
     return this.write(() => this.insertAll(jobs, now)).then((ids) => {
-      this.wake(earliest);
+      this.wake(earliestRunAt(jobs));
       return ids;
     });
   }
@@ -109,7 +107,7 @@ export class JobQueue {
    */
   async accept<D>(spec: JobSpec<D>): Promise<void> {
     const job = this.prepare(spec, this.opts.clock.now());
-    await this.inbox.add([job.name, job.queue, job.data, job.maxAttempts, job.key ?? null, spec.runAt ?? null]);
+    await this.inbox.add(toInboxEntry(job, spec.runAt));
   }
 
   /** Jobs accepted but not yet moved into their queue. */
@@ -120,27 +118,24 @@ export class JobQueue {
   /** Stores accepted jobs and the inbox mark in one transaction (InboxMover's `move`). */
   private async moveAccepted(entries: Array<{ key: number; value: InboxEntry }>): Promise<void> {
     const last = entries[entries.length - 1]!.key;
-    let earliest = Infinity;
+    const jobs: Job[] = [];
     await this.write(() => {
       const mark = this.store.readInboxMark();
       const now = this.opts.clock.now();
-      const jobs: Job[] = [];
       for (const { key, value } of entries) {
         if (key <= mark) continue;
-        const [name, queue, data, maxAttempts, jobKey, runAt] = value;
+        const spec = fromInboxEntry(value);
         try {
-          const job = this.prepare({ name, queue, data, maxAttempts, key: jobKey ?? undefined, runAt: runAt ?? undefined }, now);
-          if (job.runAt < earliest) earliest = job.runAt;
-          jobs.push(job);
+          jobs.push(this.prepare(spec, now));
         } catch (error) {
           // Only possible after a downgrade that removed its queue: one bad entry must not block the rest.
-          this.opts.log?.error("queue: dropped an accepted job that no queue takes", { name, queue, error: String(error) });
+          this.opts.log?.error("queue: dropped an accepted job that no queue takes", { name: spec.name, queue: spec.queue, error: String(error) });
         }
       }
       if (jobs.length) this.insertAll(jobs, now);
       if (last > mark) this.store.writeInboxMark(last);
     });
-    this.wake(earliest);
+    this.wake(earliestRunAt(jobs));
   }
 
   /**
@@ -158,8 +153,7 @@ export class JobQueue {
     const now = this.opts.clock.now();
     const jobs = specs.map((spec) => this.prepare(spec, now));
     const ids = this.opts.storage.env.transactionSync(() => this.insertAll(jobs, now));
-    let earliest = Infinity;
-    for (const j of jobs) if (j.runAt < earliest) earliest = j.runAt;
+    const earliest = earliestRunAt(jobs);
     // Inside an async `env.transaction` the jobs are visible only once that batch commits: wake the runner
     // then (`committed`, read here, is that batch's promise), not before.
     void this.opts.storage.env.committed.then(() => this.wake(earliest));
@@ -408,4 +402,11 @@ export class JobQueue {
   private wake(runAt: number): void {
     for (const listener of this.listeners) listener(runAt);
   }
+}
+
+/** The earliest due time among `jobs` (Infinity for none): what the runner is woken for. */
+function earliestRunAt(jobs: readonly Job[]): number {
+  let earliest = Infinity;
+  for (const job of jobs) if (job.runAt < earliest) earliest = job.runAt;
+  return earliest;
 }
