@@ -6,7 +6,7 @@ import { deliverWebhook } from "../services/outgoing-webhooks.ts";
 import { reconcileMessage, RECONCILE_JOB } from "../services/reconcile.ts";
 import { requeueUnknown, SEND_JOB, sendMessage, type SendJob } from "../services/sending.ts";
 import type { Throttle } from "../services/throttle.ts";
-import { processWebhook, WEBHOOK_JOB, type WebhookJob } from "../services/webhooks-in.ts";
+import { absorbWebhooks, processWebhook, WEBHOOK_JOB, type WebhookJob } from "../services/webhooks-in.ts";
 import { registerImportHandlers } from "./handlers-imports.ts";
 import type { Runner } from "./runner.ts";
 
@@ -15,6 +15,7 @@ type CampaignRef = { companyId: string; campaignId: string };
 /** Job name → service, one line each. Logic lives in the services, which tests call directly. */
 export function registerHandlers(runner: Runner, deps: Deps, throttle: Throttle): void {
   runner.register(WEBHOOK_JOB, (job) => processWebhook(deps, job.data as WebhookJob), { queue: "webhooks" });
+  deps.queue.absorb(WEBHOOK_JOB, (data) => absorbWebhooks(deps, data as WebhookJob[]));
   runner.register(SEND_JOB, (job) => sendMessage(deps, throttle, job.data as SendJob), { queue: "sends" });
   runner.register(RECONCILE_JOB, (job) => reconcileMessage(deps, (job.data as { messageId: string }).messageId, (id) => requeueUnknown(deps, id)), { queue: "sends" });
   runner.register(GENERATE_JOB, (job) => generateNextBatch(deps, (job.data as CampaignRef).companyId, (job.data as CampaignRef).campaignId), { queue: "campaigns" });

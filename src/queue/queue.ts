@@ -21,6 +21,9 @@ export interface JobQueueOptions {
   random?: () => number;
 }
 
+/** Applies moved jobs' data inside a transaction; returns the specs to queue after all (see `JobQueue.absorb`). */
+export type Absorber = (data: unknown[]) => JobSpec[];
+
 /** Called after jobs become runnable or a batch of outcomes commits; `runAt` is the earliest new due time. */
 export type WakeListener = (runAt: number) => void;
 
@@ -54,6 +57,7 @@ export class JobQueue {
   private lastWrite: Promise<unknown> = Promise.resolve();
   private promoting?: Promise<number>;
   private readonly inbox: InboxMover;
+  private readonly absorbers = new Map<string, Absorber>();
 
   /** @throws Error when a queue config is invalid or two queues share a name. */
   constructor(private readonly opts: JobQueueOptions) {
@@ -115,27 +119,60 @@ export class JobQueue {
     return this.inbox.depth();
   }
 
-  /** Stores accepted jobs and the inbox mark in one transaction (InboxMover's `move`). */
+  /**
+   * Applies jobs named `name` as they move in from the inbox, inside the move's transaction, instead of
+   * queueing them (a job's lease, run and ack would cost more than the work itself, e.g. a delivery report).
+   * `fn` gets the moved jobs' data in order and returns the specs to queue after all (those it could not
+   * apply, retries); they are stored in the same transaction, so each accepted job is applied or queued
+   * exactly once. `fn` must check before it writes; if it throws, that transaction is rolled back and the
+   * batch is moved again with every job queued as such.
+   */
+  absorb(name: string, fn: Absorber): void {
+    this.absorbers.set(name, fn);
+  }
+
+  /** Stores accepted jobs and the inbox mark in one transaction (InboxMover's `move`), absorbing what it can. */
   private async moveAccepted(entries: Array<{ key: number; value: InboxEntry }>): Promise<void> {
-    const last = entries[entries.length - 1]!.key;
-    const jobs: Job[] = [];
-    await this.write(() => {
-      const mark = this.store.readInboxMark();
-      const now = this.opts.clock.now();
-      for (const { key, value } of entries) {
-        if (key <= mark) continue;
-        const spec = fromInboxEntry(value);
-        try {
-          jobs.push(this.prepare(spec, now));
-        } catch (error) {
-          // Only possible after a downgrade that removed its queue: one bad entry must not block the rest.
-          this.opts.log?.error("queue: dropped an accepted job that no queue takes", { name: spec.name, queue: spec.queue, error: String(error) });
-        }
-      }
-      if (jobs.length) this.insertAll(jobs, now);
-      if (last > mark) this.store.writeInboxMark(last);
-    });
+    let jobs: Job[];
+    try {
+      jobs = await this.write(() => this.storeAccepted(entries, true));
+    } catch (error) {
+      this.opts.log?.error("queue: applying accepted jobs failed; queueing them instead", { error: String(error) });
+      jobs = await this.write(() => this.storeAccepted(entries, false));
+    }
     this.wake(earliestRunAt(jobs));
+  }
+
+  private storeAccepted(entries: Array<{ key: number; value: InboxEntry }>, absorb: boolean): Job[] {
+    const mark = this.store.readInboxMark();
+    const now = this.opts.clock.now();
+    const specs: JobSpec[] = [];
+    const absorbed = new Map<string, unknown[]>();
+    for (const { key, value } of entries) {
+      if (key <= mark) continue;
+      const spec = fromInboxEntry(value);
+      if (!absorb || spec.runAt !== undefined || !this.absorbers.has(spec.name)) {
+        specs.push(spec);
+        continue;
+      }
+      let data = absorbed.get(spec.name);
+      if (!data) absorbed.set(spec.name, (data = []));
+      data.push(spec.data);
+    }
+    for (const [name, data] of absorbed) specs.push(...this.absorbers.get(name)!(data));
+    const jobs: Job[] = [];
+    for (const spec of specs) {
+      try {
+        jobs.push(this.prepare(spec, now));
+      } catch (error) {
+        // Only possible after a downgrade that removed its queue: one bad entry must not block the rest.
+        this.opts.log?.error("queue: dropped an accepted job that no queue takes", { name: spec.name, queue: spec.queue, error: String(error) });
+      }
+    }
+    if (jobs.length) this.insertAll(jobs, now);
+    const last = entries[entries.length - 1]!.key;
+    if (last > mark) this.store.writeInboxMark(last);
+    return jobs;
   }
 
   /**

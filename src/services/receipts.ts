@@ -14,19 +14,19 @@ import { recordMessageStatsSync } from "./stats.ts";
  * (a report can overtake our own write of the provider id) so the caller can retry them later.
  */
 export async function applyStatusUpdates(deps: Deps, accountId: string, updates: StatusUpdate[]): Promise<StatusUpdate[]> {
+  return batchedWrite(deps.storage, (b) => applyStatusUpdatesIn(deps, b, accountId, updates));
+}
+
+/** `applyStatusUpdates` inside a caller's write transaction whose end flushes `b`. */
+export function applyStatusUpdatesIn(deps: Deps, b: TxnBatch, accountId: string, updates: StatusUpdate[]): StatusUpdate[] {
   const s = deps.storage;
   const unknown: StatusUpdate[] = [];
-  await batchedWrite(s, (b) => {
-    for (const u of updates) {
-      const id = messageIdByProviderId(s, accountId, u.providerId);
-      const m = id ? getMessage(s, id) : undefined;
-      if (!m) {
-        unknown.push(u);
-        continue;
-      }
-      applyOne(deps, b, m, u);
-    }
-  });
+  for (const u of updates) {
+    const id = messageIdByProviderId(s, accountId, u.providerId);
+    const m = id ? getMessage(s, id) : undefined;
+    if (m) applyOne(deps, b, m, u);
+    else unknown.push(u);
+  }
   return unknown;
 }
 

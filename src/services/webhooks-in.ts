@@ -4,7 +4,9 @@ import { DomainError, notFound } from "../domain/errors.ts";
 import { getAccountById, type Account } from "../storage/accounts.ts";
 import { toDriverAccount } from "./account-config.ts";
 import { receiveInbound } from "./inbound.ts";
-import { applyStatusUpdates } from "./receipts.ts";
+import type { JobSpec } from "../queue/types.ts";
+import { TxnBatch } from "../storage/txn-batch.ts";
+import { applyStatusUpdates, applyStatusUpdatesIn } from "./receipts.ts";
 
 /** Job that parses and applies one stored provider webhook. */
 export const WEBHOOK_JOB = "webhook.process";
@@ -43,7 +45,7 @@ export async function ingestWebhook(deps: Deps, driver: string, accountId: strin
   for (const [k, v] of Object.entries(req.headers)) if (KEEP.test(k)) headers[k] = v;
   const job: WebhookJob = { driver, accountId, req: { ...req, headers } };
   // Durable in the inbox environment (concurrent requests share its commits), whatever the main one is busy with.
-  await deps.queue.accept({ name: WEBHOOK_JOB, data: job, queue: "webhooks", maxAttempts: 8 });
+  await deps.queue.accept(webhookSpec(job));
 }
 
 /**
@@ -60,11 +62,58 @@ export async function processWebhook(deps: Deps, job: WebhookJob): Promise<void>
   const inbound = events.filter((e): e is InboundSms => e.type === "inbound");
   if (inbound.length) await receiveInbound(deps, account as Account, inbound);
   const unknown = statuses.length ? await applyStatusUpdates(deps, account.id, statuses) : [];
-  if (unknown.length === 0) return;
+  const retry = retryLater(deps, job, unknown);
+  if (retry) await deps.queue.enqueue(retry);
+}
+
+/**
+ * The `webhooks` queue's absorber (JobQueue.absorb): applies stored webhooks that carry only delivery reports
+ * right where they move in from the inbox, in that transaction — most of a campaign's webhook traffic, spared
+ * a job each. Returns the jobs to run after all: webhooks with inbound messages or that do not parse (the job
+ * handles them, with its retries and dead letter), and retries of reports for messages not known yet.
+ */
+export function absorbWebhooks(deps: Deps, jobs: WebhookJob[]): JobSpec[] {
+  const later: JobSpec[] = [];
+  const b = new TxnBatch(deps.storage);
+  for (const job of jobs) {
+    const statuses = statusesOnly(deps, job);
+    if (!statuses) {
+      later.push(webhookSpec(job));
+      continue;
+    }
+    const retry = retryLater(deps, job, applyStatusUpdatesIn(deps, b, job.accountId, statuses));
+    if (retry) later.push(retry);
+  }
+  b.flushSync();
+  return later;
+}
+
+/** The job spec that stores a webhook for processing. */
+function webhookSpec(job: WebhookJob, runAt?: number): JobSpec<WebhookJob> {
+  return { name: WEBHOOK_JOB, data: job, queue: "webhooks", maxAttempts: 8, runAt };
+}
+
+/** A webhook's events when they are all delivery reports; undefined when it has others, or does not parse. */
+function statusesOnly(deps: Deps, job: WebhookJob): StatusUpdate[] | undefined {
+  if (job.pending) return undefined;
+  const account = getAccountById(deps.storage, job.accountId);
+  const driver = deps.drivers.get(job.driver);
+  if (!account || !driver) return undefined;
+  try {
+    const events = driver.parseWebhook(toDriverAccount(deps, account), job.req);
+    return events.every((e) => e.type === "status") ? (events as StatusUpdate[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The retry job for reports whose message is not known yet (none when there are none, or after 6 tries). */
+function retryLater(deps: Deps, job: WebhookJob, unknown: StatusUpdate[]): JobSpec<WebhookJob> | undefined {
+  if (unknown.length === 0) return undefined;
   const tries = job.tries ?? 0;
   if (tries >= 6) {
-    deps.log.warn("delivery report for an unknown message dropped", { accountId: account.id, providerIds: unknown.map((u) => u.providerId).slice(0, 5) });
-    return;
+    deps.log.warn("delivery report for an unknown message dropped", { accountId: job.accountId, providerIds: unknown.map((u) => u.providerId).slice(0, 5) });
+    return undefined;
   }
-  await deps.queue.enqueue({ name: WEBHOOK_JOB, data: { ...job, pending: unknown, tries: tries + 1 }, queue: "webhooks", runAt: deps.clock.now() + 2_000 * 2 ** tries });
+  return webhookSpec({ ...job, pending: unknown, tries: tries + 1 }, deps.clock.now() + 2_000 * 2 ** tries);
 }

@@ -390,3 +390,42 @@ test("accept after a crash: entries not moved are moved at start-up, entries alr
   expect(await h.runner.runUntilEmpty()).toBe(1);
   expect(seen).toContain("fourth");
 });
+
+test("absorb: moved jobs are applied in the move's transaction; what the absorber returns is queued instead", async () => {
+  const seen: string[] = [];
+  h.runner.register("hook.in", (job: Job<string>) => void seen.push(job.data), { queue: "webhooks" });
+  const applied = h.storage.db("meta");
+  h.queue.absorb("hook.in", (data) => {
+    const later = (data as string[]).filter((d) => d.startsWith("later"));
+    for (const d of data as string[]) if (!d.startsWith("later")) applied.putSync(["absorbed", d], true);
+    return later.map((d) => ({ name: "hook.in", data: d, queue: "webhooks" }));
+  });
+  await Promise.all([
+    ...Array.from({ length: 30 }, (_, i) => h.queue.accept({ name: "hook.in", data: `w${i}` })),
+    h.queue.accept({ name: "hook.in", data: "later-1" }),
+    h.queue.accept({ name: "hook.in", data: "due later", runAt: h.clock.now() + 1_000 }), // delayed: never absorbed
+  ]);
+  await h.queue.settled();
+  expect([...applied.getKeys({ start: ["absorbed"], end: ["absorbed", "\uffff"] })].length).toBe(30);
+  expect(applied.get(["absorbed", "due later"])).toBeUndefined();
+  expect(h.queue.inboxDepth()).toBe(0);
+  h.clock.advance(1_000);
+  expect(await h.runner.runUntilEmpty()).toBe(2);
+  expect(seen.sort()).toEqual(["due later", "later-1"]);
+});
+
+test("absorb: an absorber that throws is rolled back and the batch is queued as jobs, none lost or doubled", async () => {
+  const seen: string[] = [];
+  h.runner.register("hook.in", (job: Job<string>) => void seen.push(job.data), { queue: "webhooks" });
+  const meta = h.storage.db("meta");
+  h.queue.absorb("hook.in", (data) => {
+    meta.putSync(["absorbed", "partial"], true);
+    if ((data as string[]).includes("poison")) throw new Error("cannot apply");
+    return [];
+  });
+  await Promise.all(["a", "poison", "b"].map((d) => h.queue.accept({ name: "hook.in", data: d })));
+  await h.queue.settled();
+  expect(meta.get(["absorbed", "partial"])).toBeUndefined(); // the absorber's write was rolled back
+  expect(await h.runner.runUntilEmpty()).toBe(3);
+  expect(seen.sort()).toEqual(["a", "b", "poison"]);
+});

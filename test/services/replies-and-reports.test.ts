@@ -64,6 +64,19 @@ describe("delivery reports through the webhook path", () => {
     expect(view(c.id).counts).toMatchObject({ delivered: 1, sent: 0 });
   });
 
+  test("reports are applied as they move in from the inbox, with no job of their own; inbound messages still queue one", async () => {
+    const c = await sendCampaign(phones(3));
+    const webhooks = () => sys.deps.queue.stats().find((q) => q.name === "webhooks")!;
+    const before = webhooks();
+    for (const m of twilio.messages) expect((await post(twilio.statusCallback(m.sid, "delivered"))).status).toBe(200);
+    await sys.deps.queue.settled(); // the inbox move only: no job is run
+    expect(view(c.id).counts).toMatchObject({ delivered: 3, sent: 0 });
+    expect(webhooks().depth).toBe(before.depth);
+    expect((await post(twilio.inbound(hookUrl(), { from: phones(1)[0]!, to: OUR_NUMBER, body: "hi" }))).status).toBe(200);
+    await sys.deps.queue.settled();
+    expect(webhooks().depth).toBe(before.depth + 1);
+  });
+
   test("a tampered or unsigned callback gets 403 and nothing is stored", async () => {
     await sendCampaign(phones(1));
     const req = twilio.statusCallback(twilio.messages[0]!.sid, "delivered");
