@@ -59,6 +59,13 @@ export interface StatusUpdate {
   at?: number;
 }
 
+/** Where a part sits in a concatenated message: the sender's reference (shared by every part), the part count, this part's number (1-based). */
+export interface InboundPart {
+  ref: number;
+  total: number;
+  seq: number;
+}
+
 /** A message a recipient sent to one of our numbers. */
 export interface InboundSms {
   type: "inbound";
@@ -67,6 +74,11 @@ export interface InboundSms {
   to: string;
   body: string;
   at?: number;
+  /**
+   * Set by drivers that receive long messages in parts (SMPP): `body` is this part only. Services keep parts
+   * until the set is complete and store one reply (services/inbound-parts.ts).
+   */
+  part?: InboundPart;
 }
 
 export type WebhookEvent = StatusUpdate | InboundSms;
@@ -123,6 +135,8 @@ export interface SmsDriver {
   lookup?(account: DriverAccount, query: { to: string; since?: number }, signal: AbortSignal): Promise<Array<StatusUpdate & { to: string; body?: string }>>;
   /** Builds the webhook a simulated reply travels as (drivers that can simulate, i.e. the sandbox). */
   simulateInbound?(accountId: string, sms: { from: string; to: string; body: string; at?: number }): WebhookRequest;
+  /** Joins the bodies of a concatenated reply's parts, in order (drivers that deliver `InboundSms.part`; default: plain concatenation). */
+  joinParts?(bodies: string[]): string;
   /** Releases connections (SMPP sessions, timers) at shutdown. */
   close?(): Promise<void>;
 }

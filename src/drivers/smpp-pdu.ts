@@ -4,7 +4,8 @@
  */
 import { randomInt } from "node:crypto";
 import smpp from "smpp";
-import { DriverError, type ProviderStatus, type WebhookEvent } from "./driver.ts";
+import { DriverError, type InboundPart, type ProviderStatus, type WebhookEvent } from "./driver.ts";
+import { concatFromSar, concatFromUdh } from "./smpp-concat.ts";
 
 const { consts, errors: ESME, gsmCoder, encodings } = smpp;
 
@@ -110,14 +111,21 @@ export interface DeliverSmRecord {
   receiptedMessageId?: string;
   messageState?: number;
   networkErrorCode?: string;
+  /** Set when this deliver_sm is one part of a concatenated message (UDH or SAR TLVs): the text is that part's only. */
+  part?: InboundPart;
   receivedAt: number;
 }
 
-/** Builds the record for a deliver_sm PDU as the `smpp` package decoded it. */
+/**
+ * Builds the record for a deliver_sm PDU as the `smpp` package decoded it (UDH already split off the text,
+ * see smpp-concat.ts). The part number comes from the UDH of the field that carried the text, else the SAR TLVs.
+ */
 export function toDeliverSmRecord(pdu: Record<string, any>, id: string, receivedAt: number): DeliverSmRecord {
   const payload = pdu.message_payload?.message ?? pdu.message_payload;
   const short = pdu.short_message?.message ?? pdu.short_message;
-  const text = typeof payload === "string" && payload ? payload : typeof short === "string" ? short : "";
+  const fromPayload = typeof payload === "string" && payload !== "";
+  const text = fromPayload ? payload : typeof short === "string" ? short : "";
+  const part = concatFromUdh((fromPayload ? pdu.message_payload : pdu.short_message)?.udh) ?? concatFromSar(pdu);
   const nec: Buffer | undefined = Buffer.isBuffer(pdu.network_error_code) ? pdu.network_error_code : undefined;
   return {
     pdu: "deliver_sm",
@@ -132,6 +140,7 @@ export function toDeliverSmRecord(pdu: Record<string, any>, id: string, received
     receiptedMessageId: pdu.receipted_message_id || undefined,
     messageState: typeof pdu.message_state === "number" ? pdu.message_state : undefined,
     networkErrorCode: nec ? nec.toString("hex") : undefined,
+    ...(part ? { part } : {}),
     receivedAt,
   };
 }
@@ -164,7 +173,7 @@ export function deliverSmToEvent(rec: DeliverSmRecord): WebhookEvent {
     return {
       type: "inbound", providerId: rec.id,
       from: fromSmppAddress(rec.sourceAddr, rec.sourceTon), to: fromSmppAddress(rec.destinationAddr, rec.destTon),
-      body: rec.text, at: rec.receivedAt,
+      body: rec.text, at: rec.receivedAt, ...(rec.part ? { part: rec.part } : {}),
     };
   }
   const f = parseReceiptText(rec.text);

@@ -7,9 +7,13 @@
  * message_payload TLV, because UDH concatenation works on every v3.4 SMSC while message_payload support
  * varies. The first part's message_id is the message's provider id; every part asks for a receipt, and
  * receipts for the other parts simply match no message.
+ *
+ * Long replies arrive as one deliver_sm per part; each is stored and acknowledged on its own, and its event
+ * carries `part` (from the UDH or the SAR TLVs, see smpp-concat.ts): services/inbound-parts.ts joins the set.
  */
 import type { DriverAccount, DriverField, DriverHost, OutboundSms, SendResult, SmsDriver, VerifyResult, WebhookEvent, WebhookRequest } from "./driver.ts";
 import { DriverError } from "./driver.ts";
+import { joinPartTexts } from "./smpp-concat.ts";
 import { deliverSmToEvent, encodeParts, toSmppAddress, type DeliverSmRecord } from "./smpp-pdu.ts";
 import { defaultTuning, SmppSession, type SmppEndpoint, type SmppTuning } from "./smpp-session.ts";
 
@@ -101,6 +105,9 @@ export function createSmppDriver(host: DriverHost, tuning: Partial<SmppTuning> =
     },
 
     webhookReply: () => new Response(null, { status: 204 }),
+
+    /** Mends a GSM escape split across two parts (see smpp-concat.ts). */
+    joinParts: joinPartTexts,
 
     isBound: (accountId) => sessions.get(accountId)?.session.isBound ?? false,
 

@@ -1,6 +1,7 @@
 import type { Deps } from "../deps.ts";
 import { getCampaign, putCampaignSync, readCounts, runningByAccount, type Campaign } from "../storage/campaigns.ts";
 import { dispatchAccount, type DispatchResult } from "../services/dispatch.ts";
+import { flushExpiredParts } from "../services/inbound.ts";
 import { pruneStatMinutes } from "../services/stats-retention.ts";
 import type { Throttle } from "../services/throttle.ts";
 
@@ -13,8 +14,8 @@ export interface TickOptions {
 
 /**
  * The minute tick, a plain function of (deps, now): starts campaigns whose startAt has come, hands each
- * account with running campaigns its quota for this minute, completes campaigns that are done, and prunes a
- * batch of per-minute stats past their retention.
+ * account with running campaigns its quota for this minute, completes campaigns that are done, prunes a
+ * batch of per-minute stats past their retention, and stores concatenated replies that stayed incomplete.
  * Safe to run at any time and twice: messages already queued are not taken again.
  */
 export async function tick(deps: Deps, throttle: Throttle, now: number, opts: TickOptions = {}): Promise<DispatchResult[]> {
@@ -25,6 +26,7 @@ export async function tick(deps: Deps, throttle: Throttle, now: number, opts: Ti
   }
   await completeDrainedCampaigns(deps, now, opts.completionWaitMs ?? 15 * 60_000);
   await pruneStatMinutes(deps, now);
+  await flushExpiredParts(deps, now);
   return results;
 }
 

@@ -52,6 +52,7 @@ export const DB_NAMES = [
   "inbound", //     key: [companyId, inboundId]               → InboundMessage (replies; ids time-ordered)
   "phoneInbound", //key: [companyId, phone, inboundId]        → null (a number's replies)
   "inboundProviderIds", //key: [accountId, providerId]        → inboundId (a webhook delivered twice is stored once)
+  "inboundParts", //key: [accountId, from, to, ref, total]    → PartSet (parts of a concatenated reply until all arrived, then kept PART_KEEP_MS to recognise resent parts; storage/inbound-parts.ts)
   "webhookDeliveries", //key: [companyId, endpointId, deliverySeq] → WebhookDelivery (delivery log; seq = the webhook.deliver job's seq, so newest last; capped per endpoint)
   "webhookDeliveryCounts", //key: [companyId, endpointId]     → number of webhookDeliveries entries of the endpoint (pruning without counting)
   "statsMinutes", //key: [companyId, minuteEpoch, kind]       → number: "sent" | "delivered" | "failed" | "replies" | "optOuts" in that minute (floor(ms/60000)); bumped in the same txn as the change; kept STATS_RETENTION_DAYS (services/stats-retention.ts), older minutes pruned by the minute tick

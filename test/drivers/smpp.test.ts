@@ -3,6 +3,7 @@ import { FakeClock } from "../../src/clock.ts";
 import { createLogger } from "../../src/log.ts";
 import { DriverError, type DriverAccount, type WebhookRequest } from "../../src/drivers/driver.ts";
 import { createSmppDriver } from "../../src/drivers/smpp.ts";
+import { concatFromSar, concatFromUdh, joinPartTexts } from "../../src/drivers/smpp-concat.ts";
 import { deliverSmToEvent, encodeParts, parseReceiptText, toSmppAddress, type DeliverSmRecord } from "../../src/drivers/smpp-pdu.ts";
 import { startFakeSmsc, type FakeSmsc } from "../helpers/fake-smsc.ts";
 
@@ -199,6 +200,19 @@ describe("smpp deliver_sm", () => {
     expect(event!.providerId).toBe((JSON.parse(ingested[0]!.req.body) as DeliverSmRecord).id);
   });
 
+  test("one part of a long MO parses to its own text, UDH split off, with its part number", async () => {
+    await driver.send(account, sms(), never());
+    const udh = Buffer.from([0x05, 0x00, 0x03, 0x2a, 3, 2]);
+    const status = await smsc.sendDeliverSm({
+      source_addr: "15550001111", source_addr_ton: 1, destination_addr: "15550002222", dest_addr_ton: 1,
+      esm_class: 0x40, data_coding: 8, short_message: Buffer.concat([udh, Buffer.from("Olá", "utf16le").swap16()]),
+    });
+    expect(status).toBe(0);
+    expect(driver.parseWebhook(account, ingested[0]!.req)).toEqual([
+      { type: "inbound", providerId: expect.any(String), from: "+15550001111", to: "+15550002222", body: "Olá", at: expect.any(Number), part: { ref: 0x2a, total: 3, seq: 2 } },
+    ]);
+  });
+
   test("verifyWebhook refuses anything that came over HTTP", () => {
     const req = { url: account.webhookUrl, method: "POST", headers: {}, body: "{}" };
     expect(driver.verifyWebhook(account, req).ok).toBe(false);
@@ -227,6 +241,28 @@ describe("smpp pdu helpers", () => {
     for (const p of emoji) expect((p.message.readUInt16BE(p.message.length - 2) & 0xfc00) === 0xd800).toBe(false);
     const euro = encodeParts("x".repeat(152) + "€".repeat(10));
     expect(euro[0]!.message.at(-1)).not.toBe(0x1b);
+  });
+
+  test.each([
+    ["8-bit reference", [[0x00, 3, 0x2a, 3, 1]], { ref: 0x2a, total: 3, seq: 1 }],
+    ["16-bit reference", [[0x08, 4, 0xbe, 0xef, 2, 2]], { ref: 0xbeef, total: 2, seq: 2 }],
+    ["after another IE", [[0x24, 1, 0x02], [0x00, 3, 7, 2, 1]], { ref: 7, total: 2, seq: 1 }],
+    ["part number 0 (ignored per TS 23.040)", [[0x00, 3, 7, 2, 0]], undefined],
+    ["part number above the total", [[0x00, 3, 7, 2, 3]], undefined],
+    ["a set of one part", [[0x00, 3, 7, 1, 1]], undefined],
+    ["a wrong IE length", [[0x00, 2, 7, 2]], undefined],
+    ["no concatenation IE", [[0x24, 1, 0x02]], undefined],
+  ])("concatenation UDH: %s", (_, ies, expected) => expect(concatFromUdh(ies.map((ie) => Buffer.from(ie)))).toEqual(expected));
+
+  test("SAR TLVs give a part number only when all three are there", () => {
+    expect(concatFromSar({ sar_msg_ref_num: 0x1234, sar_total_segments: 3, sar_segment_seqnum: 3 })).toEqual({ ref: 0x1234, total: 3, seq: 3 });
+    expect(concatFromSar({ sar_msg_ref_num: 0x1234, sar_total_segments: 3 })).toBeUndefined();
+  });
+
+  test("joining part texts mends a GSM escape split across a boundary and leaves other text alone", () => {
+    expect(joinPartTexts(["costs 5\x1B", "e", " or \x1B", "(x)"])).toBe("costs 5€ or {x)");
+    expect(joinPartTexts(["a\x1B", "b"])).toBe("a\x1Bb");
+    expect(joinPartTexts(["\ud83d", "\ude00!"])).toBe("😀!");
   });
 
   test.each([

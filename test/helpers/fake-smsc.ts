@@ -42,6 +42,8 @@ export interface FakeSmsc {
   sendReceipt(messageId: string, stat: string, opts?: { err?: string; tlv?: boolean }): Promise<number>;
   /** Sends a mobile-originated deliver_sm; resolves with the deliver_sm_resp command_status. */
   sendMo(from: string, to: string, text: string): Promise<number>;
+  /** Sends any deliver_sm, fields as the `smpp` package takes them (e.g. one part of a long MO); resolves with the deliver_sm_resp command_status. */
+  sendDeliverSm(params: Record<string, unknown>): Promise<number>;
   /** Destroys every open connection (the ESME should re-bind). */
   drop(): void;
   close(): Promise<void>;
@@ -126,6 +128,7 @@ export async function startFakeSmsc(creds: { systemId: string; password: string 
     },
     sendMo: (from, to, text) =>
       deliver({ source_addr: from.replace(/^\+/, ""), source_addr_ton: from.startsWith("+") ? 1 : 0, source_addr_npi: 1, destination_addr: to.replace(/^\+/, ""), dest_addr_ton: to.startsWith("+") ? 1 : 0, dest_addr_npi: 1, esm_class: 0, short_message: text }),
+    sendDeliverSm: (params) => deliver(params),
     drop: () => [...bound].forEach((s) => s.destroy()),
     close: async () => {
       fake.drop();
