@@ -7,7 +7,7 @@ import { reconcileMessage, RECONCILE_JOB } from "../services/reconcile.ts";
 import { requeueUnknown, SEND_JOB, sendMessage, type SendJob } from "../services/sending.ts";
 import type { Throttle } from "../services/throttle.ts";
 import { absorbWebhooks, processWebhook, WEBHOOK_JOB, type WebhookJob } from "../services/webhooks-in.ts";
-import { registerImportHandlers } from "./handlers-imports.ts";
+import { FOREGROUND_QUEUES, registerImportHandlers } from "./handlers-imports.ts";
 import type { Runner } from "./runner.ts";
 
 type CampaignRef = { companyId: string; campaignId: string };
@@ -18,7 +18,7 @@ export function registerHandlers(runner: Runner, deps: Deps, throttle: Throttle)
   deps.queue.absorb(WEBHOOK_JOB, (data) => absorbWebhooks(deps, data as WebhookJob[]));
   runner.register(SEND_JOB, (job) => sendMessage(deps, throttle, job.data as SendJob), { queue: "sends" });
   runner.register(RECONCILE_JOB, (job) => reconcileMessage(deps, (job.data as { messageId: string }).messageId, (id) => requeueUnknown(deps, id)), { queue: "sends" });
-  runner.register(GENERATE_JOB, (job) => generateNextBatch(deps, (job.data as CampaignRef).companyId, (job.data as CampaignRef).campaignId), { queue: "campaigns" });
+  runner.register(GENERATE_JOB, (job) => generateNextBatch(deps, (job.data as CampaignRef).companyId, (job.data as CampaignRef).campaignId, deps.queue.foregroundBusy(FOREGROUND_QUEUES)), { queue: "campaigns" });
   registerImportHandlers(runner, deps);
   runner.register(CANCEL_JOB, (job) => cancelPendingBatch(deps, (job.data as CampaignRef).companyId, (job.data as CampaignRef).campaignId), { queue: "campaigns" });
   runner.register(DELIVER_JOB, (job) => deliverWebhook(deps, job), { queue: "outgoing" });

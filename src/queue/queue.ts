@@ -58,6 +58,7 @@ export class JobQueue {
   private promoting?: Promise<number>;
   private readonly inbox: InboxMover;
   private readonly absorbers = new Map<string, Absorber>();
+  private lastAcceptAt = -Infinity;
 
   /** @throws Error when a queue config is invalid or two queues share a name. */
   constructor(private readonly opts: JobQueueOptions) {
@@ -110,7 +111,9 @@ export class JobQueue {
    * provider webhooks. @throws Error on an invalid spec (nothing stored).
    */
   async accept<D>(spec: JobSpec<D>): Promise<void> {
-    const job = this.prepare(spec, this.opts.clock.now());
+    const now = this.opts.clock.now();
+    const job = this.prepare(spec, now);
+    this.lastAcceptAt = now;
     await this.inbox.add(toInboxEntry(job, spec.runAt));
   }
 
@@ -247,6 +250,16 @@ export class JobQueue {
   /** Jobs of `queue` being run by a handler now. */
   running(queue: string): number {
     return this.leases.get(queue)!.running;
+  }
+
+  /**
+   * True while foreground work runs — a handler of one of `queues`, or a job accepted in the last second
+   * (webhooks: most are applied as they move in, never running as jobs). Background work (imports, campaign
+   * generation) then commits smaller batches, each of which holds the event loop while it runs.
+   */
+  foregroundBusy(queues: readonly string[]): boolean {
+    if (this.opts.clock.now() - this.lastAcceptAt < 1_000) return true;
+    return queues.some((q) => this.running(q) > 0);
   }
 
   /** True while so many outcomes wait to commit that no more jobs should be leased. */

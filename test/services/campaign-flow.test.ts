@@ -2,6 +2,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { campaignView, changeCampaignStatus, createCampaign } from "../../src/services/campaigns.ts";
 import { getCampaign } from "../../src/storage/campaigns.ts";
 import { queryMessages } from "../../src/services/message-view.ts";
+import { GENERATE_BUSY_BATCH, generateNextBatch } from "../../src/services/generation.ts";
+import { FOREGROUND_QUEUES } from "../../src/queue/handlers-imports.ts";
 import { settle } from "../helpers/settle.ts";
 import { makeAccount, makeCompany, makeList, makeSystem, phones, type TestSystem } from "../helpers/system.ts";
 
@@ -47,6 +49,22 @@ describe("a campaign from creation to completion", () => {
       expect(m.sentAt).toBeDefined();
       expect(m.providerId).toMatch(/^SB/);
     }
+  });
+
+  test("while foreground work runs, generation commits GENERATE_BUSY_BATCH messages a transaction instead of GENERATE_BATCH", async () => {
+    const { auth, account, list } = await setup(2_500);
+    const c = await createCampaign(sys.deps, auth, { name: "Busy", accountId: account.id, listIds: [list.id], body: "Hello" });
+    await sys.deps.queue.settled();
+    // As a webhook would: an accepted job marks the next second as busy (the runner has not run anything yet).
+    expect(sys.deps.queue.foregroundBusy(FOREGROUND_QUEUES)).toBe(false);
+    await sys.deps.queue.accept({ name: "noop.accepted", data: null, queue: "webhooks" });
+    expect(sys.deps.queue.foregroundBusy(FOREGROUND_QUEUES)).toBe(true);
+    await generateNextBatch(sys.deps, auth.company.id, c.id, sys.deps.queue.foregroundBusy(FOREGROUND_QUEUES));
+    expect(view(auth, c.id).counts.total).toBe(GENERATE_BUSY_BATCH);
+    sys.clock.advance(1_000);
+    expect(sys.deps.queue.foregroundBusy(FOREGROUND_QUEUES)).toBe(false);
+    await generateNextBatch(sys.deps, auth.company.id, c.id, sys.deps.queue.foregroundBusy(FOREGROUND_QUEUES));
+    expect(view(auth, c.id).counts.total).toBe(2_500); // the rest in one batch (under GENERATE_BATCH)
   });
 
   test("a contact on two lists gets one message", async () => {
