@@ -4,6 +4,7 @@ import type { CampaignAction } from "../domain/campaign.ts";
 import { notFound } from "../domain/errors.ts";
 import { campaignView, changeCampaignStatus, createCampaign } from "../services/campaigns.ts";
 import { getCampaign, listCampaigns } from "../storage/campaigns.ts";
+import { campaignTimeseries, MAX_SERIES_MINUTES } from "../services/stats.ts";
 import { authenticate } from "./auth.ts";
 
 const CampaignInput = t.Object({
@@ -14,7 +15,7 @@ const CampaignInput = t.Object({
   startAt: t.Optional(t.String({ maxLength: 40 })),
 });
 
-/** Campaigns: create, list, read (with counters), start / pause / resume / cancel. */
+/** Campaigns: create, list, read (with counters and a per-minute series), start / pause / resume / cancel. */
 export function campaignRoutes(deps: Deps) {
   const act = (action: CampaignAction) => async ({ auth, params }: { auth: Parameters<typeof changeCampaignStatus>[1]; params: { id: string } }) => {
     const c = await changeCampaignStatus(deps, auth, params.id, action);
@@ -32,6 +33,14 @@ export function campaignRoutes(deps: Deps) {
       const c = getCampaign(deps.storage, auth.company.id, params.id);
       if (!c) throw notFound("campaign");
       return campaignView(deps, c);
+    })
+    .get("/:id/timeseries", ({ auth, params, query }) => {
+      const c = getCampaign(deps.storage, auth.company.id, params.id);
+      if (!c) throw notFound("campaign");
+      return campaignTimeseries(deps, c, query.minutes);
+    }, {
+      query: t.Object({ minutes: t.Optional(t.Numeric({ minimum: 1, maximum: MAX_SERIES_MINUTES })) }),
+      detail: { summary: "Per-minute buckets {t, sent, delivered, failed} of the campaign, oldest first: since it started (or the last `minutes`), up to now or its completion" },
     })
     .post("/:id/start", act("start"))
     .post("/:id/pause", act("pause"))

@@ -4,9 +4,9 @@
  */
 import type { Deps } from "../deps.ts";
 import { localMinutes } from "../domain/quiet-hours.ts";
-import { getCampaign } from "../storage/campaigns.ts";
+import { getCampaign, type Campaign } from "../storage/campaigns.ts";
 import type { Message } from "../storage/messages.ts";
-import { bumpStatSync, minuteOf, readStatMinutes, STAT_KINDS, type StatBatch, type StatKind } from "../storage/stats.ts";
+import { bumpStatSync, minuteOf, readCampaignMinutes, readStatMinutes, STAT_KINDS, type StatBatch, type StatKind } from "../storage/stats.ts";
 import { campaignView } from "./campaigns.ts";
 import { getComplianceSettings } from "./compliance.ts";
 
@@ -19,9 +19,13 @@ const isFailed = (m: Pick<Message, "status">) => m.status === "failed" || m.stat
  */
 export function recordMessageStatsSync(deps: Pick<Deps, "clock">, stats: StatBatch, before: Message, after: Message): void {
   const now = deps.clock.now();
-  if (before.sentAt === undefined && after.sentAt !== undefined) stats.add(after.companyId, now, "sent");
-  if (after.status === "delivered" && before.status !== "delivered") stats.add(after.companyId, now, "delivered");
-  if (isFailed(after) && !isFailed(before)) stats.add(after.companyId, now, "failed");
+  const count = (kind: StatKind) => {
+    stats.add(after.companyId, now, kind);
+    if (after.campaignId) stats.addCampaign(after.campaignId, now, kind);
+  };
+  if (before.sentAt === undefined && after.sentAt !== undefined) count("sent");
+  if (after.status === "delivered" && before.status !== "delivered") count("delivered");
+  if (isFailed(after) && !isFailed(before)) count("failed");
 }
 
 /** Counts one reply or opt-out of a company now. Call inside the transaction that stores it. */
@@ -66,9 +70,24 @@ export const MAX_SERIES_MINUTES = 7 * 24 * 60;
 export function statsTimeseries(deps: Pick<Deps, "storage" | "clock">, companyId: string, minutes: number) {
   const n = Math.max(1, Math.min(MAX_SERIES_MINUTES, Math.floor(minutes)));
   const end = minuteOf(deps.clock.now());
-  const rows = readStatMinutes(deps.storage, companyId, end - n + 1, end);
+  return series(readStatMinutes(deps.storage, companyId, end - n + 1, end), end - n + 1, end);
+}
+
+/**
+ * One campaign's per-minute buckets {t, sent, delivered, failed}, oldest first, zeros included: the last
+ * `minutes` minutes up to now (or up to its completion), or by default from its start (or creation) — at most
+ * MAX_SERIES_MINUTES, the latest ones.
+ */
+export function campaignTimeseries(deps: Pick<Deps, "storage" | "clock">, c: Pick<Campaign, "id" | "createdAt" | "startedAt" | "completedAt">, minutes?: number) {
+  const end = minuteOf(c.completedAt ?? deps.clock.now());
+  const from = minutes !== undefined ? end - Math.floor(minutes) + 1 : minuteOf(c.startedAt ?? c.createdAt);
+  const start = Math.min(end, Math.max(from, end - MAX_SERIES_MINUTES + 1));
+  return series(readCampaignMinutes(deps.storage, c.id, start, end), start, end);
+}
+
+function series(rows: Map<number, Partial<Record<StatKind, number>>>, from: number, end: number) {
   const out = [];
-  for (let m = end - n + 1; m <= end; m++) {
+  for (let m = from; m <= end; m++) {
     const r = rows.get(m);
     out.push({ t: new Date(m * 60_000).toISOString(), sent: r?.sent ?? 0, delivered: r?.delivered ?? 0, failed: r?.failed ?? 0 });
   }

@@ -17,6 +17,7 @@ export const DB_NAMES = [
   "userEmails", //  key: lower(email)                         → userId
   "companyUsers", //key: [companyId, userId]                  → true (members of a company)
   "sessions", //    key: sha256(session token) hex            → Session
+  "userSessions", //key: [userId, sha256(session token) hex]  → expiresAt (a user's sessions: ended together on a password change or removal; written with `sessions`)
   "tokens", //      key: sha256(api token) hex                → ApiToken
   "companyTokens", //key: [companyId, tokenId]                → sha256 hex of the token
   "jobs", //        key: jobSeq (number; the job id is its decimal string) → JobTuple (queue/job-record.ts) of a delayed job: runAt in the future
@@ -56,6 +57,7 @@ export const DB_NAMES = [
   "webhookDeliveries", //key: [companyId, endpointId, deliverySeq] → WebhookDelivery (delivery log; seq = the webhook.deliver job's seq, so newest last; capped per endpoint)
   "webhookDeliveryCounts", //key: [companyId, endpointId]     → number of webhookDeliveries entries of the endpoint (pruning without counting)
   "statsMinutes", //key: [companyId, minuteEpoch, kind]       → number: "sent" | "delivered" | "failed" | "replies" | "optOuts" in that minute (floor(ms/60000)); bumped in the same txn as the change; kept STATS_RETENTION_DAYS (services/stats-retention.ts), older minutes pruned by the minute tick
+  "campaignMinutes", //key: [campaignId, minuteEpoch, kind] → number: "sent" | "delivered" | "failed" of one campaign in that minute; bumped in the same txn as the change; kept for the campaign's life (a campaign sends for days at most)
 ] as const;
 
 export type DbName = (typeof DB_NAMES)[number];

@@ -9,9 +9,7 @@ export const minuteOf = (at: number): number => Math.floor(at / 60_000);
 
 /** Adds `n` to one company's counter for the minute of `at`. Call inside the write transaction that made the change. */
 export function bumpStatSync(s: Storage, companyId: string, at: number, kind: StatKind, n = 1): void {
-  const db = s.db("statsMinutes");
-  const key = [companyId, minuteOf(at), kind];
-  db.putSync(key, ((db.get(key) as number | undefined) ?? 0) + n);
+  bumpSync(s, "statsMinutes", companyId, minuteOf(at), kind, n);
 }
 
 /**
@@ -19,27 +17,54 @@ export function bumpStatSync(s: Storage, companyId: string, at: number, kind: St
  * Use: `const b = new StatBatch(s); b.add(companyId, at, "sent"); …; b.flushSync();` inside the transaction.
  */
 export class StatBatch {
-  private readonly deltas = new Map<string, { companyId: string; minute: number; kind: StatKind; n: number }>();
+  private readonly deltas = new Map<string, { db: StatsDb; owner: string; minute: number; kind: StatKind; n: number }>();
   constructor(private readonly s: Storage) {}
 
+  /** Counts for a company (the dashboard). */
   add(companyId: string, at: number, kind: StatKind, n = 1): void {
-    const minute = minuteOf(at);
-    const k = `${companyId}\0${minute}\0${kind}`;
-    const d = this.deltas.get(k);
-    if (d) d.n += n;
-    else this.deltas.set(k, { companyId, minute, kind, n });
+    this.bump("statsMinutes", companyId, at, kind, n);
+  }
+
+  /** Counts for one campaign (its delivery chart). */
+  addCampaign(campaignId: string, at: number, kind: StatKind, n = 1): void {
+    this.bump("campaignMinutes", campaignId, at, kind, n);
   }
 
   flushSync(): void {
-    for (const d of this.deltas.values()) if (d.n !== 0) bumpStatSync(this.s, d.companyId, d.minute * 60_000, d.kind, d.n);
+    for (const d of this.deltas.values()) if (d.n !== 0) bumpSync(this.s, d.db, d.owner, d.minute, d.kind, d.n);
     this.deltas.clear();
   }
+
+  private bump(db: StatsDb, owner: string, at: number, kind: StatKind, n: number): void {
+    const minute = minuteOf(at);
+    const k = `${db}\0${owner}\0${minute}\0${kind}`;
+    const d = this.deltas.get(k);
+    if (d) d.n += n;
+    else this.deltas.set(k, { db, owner, minute, kind, n });
+  }
+}
+
+type StatsDb = "statsMinutes" | "campaignMinutes";
+
+function bumpSync(s: Storage, name: StatsDb, owner: string, minute: number, kind: StatKind, n: number): void {
+  const db = s.db(name);
+  const key = [owner, minute, kind];
+  db.putSync(key, ((db.get(key) as number | undefined) ?? 0) + n);
 }
 
 /** Every non-zero bucket of a company in minutes [from, to], as minute → kind → n. */
 export function readStatMinutes(s: Storage, companyId: string, from: number, to: number): Map<number, Partial<Record<StatKind, number>>> {
+  return readMinutes(s, "statsMinutes", companyId, from, to);
+}
+
+/** Every non-zero bucket of a campaign in minutes [from, to], as minute → kind → n. */
+export function readCampaignMinutes(s: Storage, campaignId: string, from: number, to: number): Map<number, Partial<Record<StatKind, number>>> {
+  return readMinutes(s, "campaignMinutes", campaignId, from, to);
+}
+
+function readMinutes(s: Storage, name: StatsDb, owner: string, from: number, to: number): Map<number, Partial<Record<StatKind, number>>> {
   const out = new Map<number, Partial<Record<StatKind, number>>>();
-  for (const { key, value } of s.db("statsMinutes").getRange({ start: [companyId, from], end: [companyId, to + 1] })) {
+  for (const { key, value } of s.db(name).getRange({ start: [owner, from], end: [owner, to + 1] })) {
     const [, minute, kind] = key as [string, number, StatKind];
     let row = out.get(minute);
     if (!row) out.set(minute, (row = {}));

@@ -88,6 +88,18 @@ test("per-minute buckets count sends, delivery reports, replies and opt-outs exa
   expect(series180).toHaveLength(180);
   expect(series180.slice(-4)).toEqual(series);
   expect((await get(other, "/api/v1/stats/timeseries?minutes=4")).every((b: any) => b.sent === 0)).toBe(true);
+
+  // The campaign's own series: from the minute it started, its messages only (not the STOP confirmation).
+  const campaignSeries = await get(auth, `/api/v1/campaigns/${c.id}/timeseries`);
+  expect(campaignSeries).toEqual([
+    { t: new Date(m * 60_000).toISOString(), sent: 0, delivered: 0, failed: 0 },
+    { t: new Date((m + 1) * 60_000).toISOString(), sent: 6, delivered: 6 - failedAfterFirst, failed: failedAfterFirst },
+    { t: new Date((m + 2) * 60_000).toISOString(), sent: 6, delivered: 6 - (failedTotal - failedAfterFirst), failed: failedTotal - failedAfterFirst },
+  ]);
+  expect(await get(auth, `/api/v1/campaigns/${c.id}/timeseries?minutes=1`)).toEqual(campaignSeries.slice(-1));
+  const { token } = await createToken(sys.deps, other, "t");
+  const theirView = await sys.app.handle(new Request(`http://pombo.test/api/v1/campaigns/${c.id}/timeseries`, { headers: { authorization: `Bearer ${token}` } }));
+  expect(theirView.status).toBe(404);
 });
 
 test("today starts at midnight in the company's time zone", async () => {

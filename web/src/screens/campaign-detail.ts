@@ -1,6 +1,6 @@
 /**
  * One campaign: status with start / pause / resume / cancel (confirmed), live progress and counters,
- * a delivery chart sampled while the page is open, skipped reasons, and the messages with their statuses.
+ * a per-minute delivery chart since it started, skipped reasons, and the messages with their statuses.
  */
 import { errorText, get, itemsOf, post, qs } from "../api.ts";
 import { campaignProgress, statusBadge, type Campaign } from "../campaign-util.ts";
@@ -26,7 +26,7 @@ export async function campaignDetailScreen(ctx: Ctx): Promise<void> {
   const countsSlot = h("div");
   const skippedSlot = h("div");
   const info = h("div", { class: "muted" });
-  const chart = lineChart("Messages sent, delivered and failed while this page is open", [
+  const chart = lineChart("Messages sent, delivered and failed per minute since the campaign started", [
     { label: "Sent", color: "#2563eb" }, { label: "Delivered", color: "#15803d" }, { label: "Failed", color: "#b91c1c" },
   ], 180);
   ctx.onLeave(() => chart.destroy());
@@ -41,7 +41,6 @@ export async function campaignDetailScreen(ctx: Ctx): Promise<void> {
       h("section", { class: "card", "aria-labelledby": "sk-h" }, h("h2", { id: "sk-h" }, "Skipped, by reason"), skippedSlot)),
     h("section", { class: "card", "aria-labelledby": "m-h" }, h("div", { class: "row-between" }, h("h2", { id: "m-h" }, "Messages"), field("Show", statusFilter)), msgsSlot));
 
-  const samples: { t: number[]; sent: number[]; delivered: number[]; failed: number[] } = { t: [], sent: [], delivered: [], failed: [] };
   let last: Campaign | undefined;
   let busy = false;
   const act = async (a: { action: string; confirm: string; label: string; danger?: boolean }) => {
@@ -84,14 +83,21 @@ export async function campaignDetailScreen(ctx: Ctx): Promise<void> {
     c.missingFields ? h("p", { class: "muted" }, `${num(c.missingFields)} messages had an empty field.`) : null);
     const reasons = Object.entries(c.skipped ?? {}).sort((a, b) => b[1] - a[1]);
     replace(skippedSlot, reasons.length ? table("Skipped reasons", ["Reason", "Messages"], reasons.map(([r, n]) => [r.replace(/_/g, " "), num(n)]), { id: "skipped" }) : empty("Nothing skipped."));
-    samples.t.push(Date.now() / 1000);
-    samples.sent.push(k.sent + k.delivered + k.undelivered);
-    samples.delivered.push(k.delivered);
-    samples.failed.push(k.failed + k.undelivered);
-    if (samples.t.length > 900) for (const a of Object.values(samples)) a.shift();
-    // A line needs two samples; before that uPlot would pick an arbitrary (years-wide) time range.
-    chart.el.hidden = samples.t.length < 2;
-    if (samples.t.length >= 2) chart.update(samples.t, [samples.sent, samples.delivered, samples.failed]);
+    await refreshChart();
+  };
+  let chartAt = 0;
+  const refreshChart = async () => {
+    // Minute buckets change at most once a minute per bucket: every 10 s is live enough.
+    if (Date.now() - chartAt < 10_000) return;
+    chartAt = Date.now();
+    try {
+      const rows = await get<Array<{ t: string; sent: number; delivered: number; failed: number }>>(`${base}/timeseries`);
+      // A line needs two points; before that uPlot would pick an arbitrary (years-wide) time range.
+      chart.el.hidden = rows.length < 2;
+      if (rows.length >= 2) chart.update(rows.map((r) => Date.parse(r.t) / 1000), [rows.map((r) => r.sent), rows.map((r) => r.delivered), rows.map((r) => r.failed)]);
+    } catch {
+      chartAt = 0; // try again at the next refresh
+    }
   };
 
   let msgs: Message[] = [];
