@@ -4,8 +4,9 @@ import { createLogger } from "./log.ts";
 import { createSystem } from "./system.ts";
 
 /**
- * Starts the one process: config → storage → queue, drivers, pool → HTTP → runner → cron.
- * SIGTERM/SIGINT: stop taking requests, let running jobs finish (or return them to the queue), close LMDB, exit 0.
+ * Starts the one process: config → storage → queue, drivers, pool → HTTP → runner → provider links (SMPP binds) → cron.
+ * SIGTERM/SIGINT: stop taking requests, let running jobs finish (or return them to the queue), unbind SMPP sessions,
+ * close LMDB, exit 0.
  */
 export async function serve(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);

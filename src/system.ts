@@ -12,6 +12,7 @@ import { QUEUES } from "./queue/queues.ts";
 import { JobQueue } from "./queue/queue.ts";
 import { Runner } from "./queue/runner.ts";
 import { tick, type TickOptions } from "./scheduler/tick.ts";
+import { linkAllAccounts } from "./services/account-links.ts";
 import { Throttle } from "./services/throttle.ts";
 import { ingestWebhook } from "./services/webhooks-in.ts";
 import { openStorage } from "./storage/db.ts";
@@ -26,9 +27,12 @@ export interface System {
   app: ReturnType<typeof buildApp>;
   /** Runs the minute tick now (the cron calls this at the start of every minute). */
   tick(opts?: TickOptions): ReturnType<typeof tick>;
-  /** Starts the job runner and the minute cron (with one catch-up tick). */
+  /**
+   * Starts the job runner, the minute cron (with one catch-up tick) and every account's standing provider link
+   * (SMPP binds), which open in the background: an SMSC that is down never delays or fails start-up.
+   */
   startBackground(opts?: TickOptions): void;
-  /** Stops cron and runner (running jobs finish or return to the queue), the pool, drivers, then LMDB. */
+  /** Stops cron and runner (running jobs finish or return to the queue), drivers (SMPP sessions unbind), the pool, then LMDB. */
   close(): Promise<void>;
 }
 
@@ -62,6 +66,7 @@ export function createSystem(config: Config, clock: Clock, log: Logger, opts: { 
     tick: runTick,
     startBackground(o) {
       runner.start();
+      linkAllAccounts(deps);
       cron = new Cron(config.tickCron ?? "0 * * * * *", () => void runTick(o).catch(() => {}));
       void runTick(o).catch(() => {});
     },

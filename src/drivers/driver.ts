@@ -137,6 +137,14 @@ export interface SmsDriver {
   simulateInbound?(accountId: string, sms: { from: string; to: string; body: string; at?: number }): WebhookRequest;
   /** Joins the bodies of a concatenated reply's parts, in order (drivers that deliver `InboundSms.part`; default: plain concatenation). */
   joinParts?(bodies: string[]): string;
+  /**
+   * Opens a standing link for the account, or re-opens it when its config changed, so the provider can push
+   * receipts and replies before anything is sent (drivers with a persistent connection, i.e. SMPP). Returns at
+   * once: a link that cannot open is logged and retried by the driver, never thrown. Safe to call again.
+   */
+  connect?(account: DriverAccount): void;
+  /** Closes the account's standing link, if it has one (the account was deleted). Safe to call twice. */
+  disconnect?(accountId: string): Promise<void>;
   /** Releases connections (SMPP sessions, timers) at shutdown. */
   close?(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 /**
- * One SMPP transceiver session to one SMSC, as the `smpp` driver uses it: opened lazily on the first
- * send, kept alive with enquire_link, re-bound with exponential backoff when the link drops, and
- * limited to a window of outstanding submit_sm. deliver_sm is acknowledged only once it is stored.
+ * One SMPP transceiver session to one SMSC, as the `smpp` driver uses it: opened by `start()` (the driver's
+ * `connect`, at start-up and on account changes) or else on the first send, kept alive with enquire_link,
+ * re-bound with exponential backoff when the link drops or a bind fails (SMSC down), and limited to a window
+ * of outstanding submit_sm. deliver_sm is acknowledged only once it is stored.
  *
  * Bun note: the `smpp` package's `net`/`tls` socket code (`'readable'` + `socket.read(n)`) works under
  * Bun as is, including PDUs split across TCP reads; we never call `Session.connect()` to reuse a closed
@@ -41,11 +42,13 @@ export const defaultTuning: SmppTuning = { window: 10, enquireLinkMs: 30_000, re
 
 type State = "idle" | "connecting" | "bound" | "backoff" | "closed";
 
-/** A lazily bound, self-healing transceiver session. */
+/** A self-healing transceiver session, bound on `start()` or on the first submit. */
 export class SmppSession {
   private state: State = "idle";
   private session: any;
   private binding?: Promise<void>;
+  /** Resolves when the current socket has closed. */
+  private socketGone: Promise<void> = Promise.resolve();
   private lastError?: DriverError;
   private attempt = 0;
   private retryTimer?: ReturnType<typeof setTimeout>;
@@ -79,7 +82,15 @@ export class SmppSession {
     }
   }
 
-  /** Unbinds and closes the link; no reconnect after this. Safe to call twice. */
+  /**
+   * Binds in the background now, so the SMSC can deliver before anything is sent. Returns at once: a failed
+   * bind is logged and retried with backoff until it succeeds or `close()`. Safe to call again (no-op unless idle).
+   */
+  start(): void {
+    if (this.state === "idle") this.binding = this.open();
+  }
+
+  /** Unbinds and closes the link; no reconnect after this. Safe to call twice. Takes at most one response timeout. */
   async close(): Promise<void> {
     const wasBound = this.state === "bound";
     this.state = "closed";
@@ -87,13 +98,14 @@ export class SmppSession {
     clearInterval(this.keepalive);
     const s = this.session;
     if (!s) return;
-    const bounded = (fn: (done: () => void) => void) =>
-      new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.tuning.responseTimeoutMs);
-        fn(() => (clearTimeout(t), resolve()));
-      });
-    if (wasBound) await bounded((done) => s.unbind(done) || done());
-    await bounded((done) => (s.once("close", done), s.destroy()));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.tuning.responseTimeoutMs)));
+    // Each wait also ends when the socket closes: the SMSC may drop it before (or right after) unbind_resp.
+    const gone = this.socketGone;
+    if (wasBound) await Promise.race([new Promise<void>((done) => s.unbind(() => done()) || done()), gone, limit]);
+    s.destroy();
+    await Promise.race([gone, limit]);
+    clearTimeout(timer);
   }
 
   private async ready(signal: AbortSignal): Promise<void> {
@@ -110,6 +122,7 @@ export class SmppSession {
     const { host, port, tls } = this.endpoint;
     const s = smpp.connect({ host, port, tls, servername: host });
     this.session = s;
+    this.socketGone = new Promise<void>((resolve) => s.once("close", () => resolve()));
     const bound = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => s.destroy(), this.tuning.responseTimeoutMs);
       s.on("error", (e: NodeJS.ErrnoException) => this.deps.log.warn("smpp socket error", { host, port, code: e.code }));
@@ -155,7 +168,8 @@ export class SmppSession {
     if (this.state === "closed") return;
     this.state = "backoff";
     const delay = Math.min(this.tuning.backoffMaxMs, this.tuning.backoffMinMs * 2 ** this.attempt++);
-    this.deps.log.warn("smpp link down, re-binding", { host: this.endpoint.host, port: this.endpoint.port, delayMs: delay });
+    const reason = this.lastError?.message;
+    this.deps.log.warn("smpp link down, re-binding", { host: this.endpoint.host, port: this.endpoint.port, delayMs: delay, reason });
     this.retryTimer = setTimeout(() => {
       if (this.state === "backoff") this.binding = this.open();
     }, delay);

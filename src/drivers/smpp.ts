@@ -2,6 +2,8 @@
  * The `smpp` driver: SMPP v3.4 over TCP (or TLS) via the `smpp` package, one bind_transceiver session
  * per account. Sends are submit_sm with registered_delivery; receipts and replies arrive as deliver_sm
  * on the same link, are stored through `host.ingest` (then acknowledged) and parsed by `parseWebhook`.
+ * `connect` binds an account without waiting for a send (services call it at start-up and on account
+ * changes), so replies reach an account that has sent nothing since the process started.
  *
  * Long text: we split it ourselves with a concatenation UDH (see `encodeParts`) rather than use the
  * message_payload TLV, because UDH concatenation works on every v3.4 SMSC while message_payload support
@@ -39,19 +41,31 @@ function readEndpoint(config: Record<string, unknown>): SmppEndpoint | string {
   return { host, port: portNumber, systemId, password, systemType: systemType || undefined, tls: tls === true };
 }
 
+/** The SMPP driver, with its optional hooks present and `isBound` for tests and health. */
+export type SmppDriver = SmsDriver & Required<Pick<SmsDriver, "connect" | "disconnect" | "close">> & { isBound(accountId: string): boolean };
+
 /**
- * Creates the SMPP driver. Sessions live in the driver (one per account) until `close()`.
+ * Creates the SMPP driver. Sessions live in the driver (one per account) until `disconnect` or `close()`.
  * `tuning` shrinks timings for tests; production uses the defaults.
  */
-export function createSmppDriver(host: DriverHost, tuning: Partial<SmppTuning> = {}): SmsDriver & { isBound(accountId: string): boolean; close(): Promise<void> } {
+export function createSmppDriver(host: DriverHost, tuning: Partial<SmppTuning> = {}): SmppDriver {
   const opts = { ...defaultTuning, ...tuning };
   const sessions = new Map<string, { key: string; session: SmppSession }>();
+  let isClosed = false;
+  /** Sessions being unbound (account deleted or reconfigured): `close()` waits for them too. */
+  const closing = new Set<Promise<void>>();
+  const retire = (session: SmppSession): Promise<void> => {
+    const done = session.close().finally(() => closing.delete(done));
+    closing.add(done);
+    return done;
+  };
 
   const sessionFor = (account: DriverAccount, endpoint: SmppEndpoint): SmppSession => {
+    if (isClosed) throw new DriverError("transient", "SMPP driver is closed");
     const key = JSON.stringify(endpoint);
     const known = sessions.get(account.id);
     if (known?.key === key) return known.session;
-    if (known) void known.session.close(); // the config changed: drop the old bind
+    if (known) void retire(known.session); // the config changed: drop the old bind
     const ingest = (rec: DeliverSmRecord) =>
       host.ingest("smpp", account.id, { url: `smpp://${endpoint.host}:${endpoint.port}`, method: "SMPP", headers: {}, body: JSON.stringify(rec) });
     const session = new SmppSession(endpoint, opts, { clock: host.clock, log: host.log, onDeliverSm: ingest });
@@ -109,12 +123,28 @@ export function createSmppDriver(host: DriverHost, tuning: Partial<SmppTuning> =
     /** Mends a GSM escape split across two parts (see smpp-concat.ts). */
     joinParts: joinPartTexts,
 
+    /** Binds now, in the background (re-binding with backoff until it succeeds); a changed config drops the old bind first. */
+    connect(account: DriverAccount): void {
+      if (isClosed) return;
+      const endpoint = readEndpoint(account.config);
+      if (typeof endpoint === "string") return host.log.warn("smpp account not bound: bad config", { accountId: account.id, problem: endpoint });
+      sessionFor(account, endpoint).start();
+    },
+
+    async disconnect(accountId: string): Promise<void> {
+      const known = sessions.get(accountId);
+      sessions.delete(accountId);
+      if (known) await retire(known.session);
+    },
+
     isBound: (accountId) => sessions.get(accountId)?.session.isBound ?? false,
 
     async close(): Promise<void> {
+      isClosed = true;
       const all = [...sessions.values()];
       sessions.clear();
-      await Promise.all(all.map(({ session }) => session.close()));
+      for (const { session } of all) void retire(session);
+      await Promise.all([...closing]);
     },
   };
 }

@@ -15,8 +15,9 @@ import {
 import type { Storage } from "../storage/db.ts";
 import { newId } from "../storage/ids.ts";
 import { mergeConfig } from "./account-config.ts";
+import { linkAccount, unlinkAccount } from "./account-links.ts";
 
-type AccountDeps = Pick<Deps, "storage" | "clock" | "config" | "drivers">;
+type AccountDeps = Pick<Deps, "storage" | "clock" | "config" | "drivers" | "log">;
 
 /** The driver new accounts get when none is named: it never touches the network. */
 export const DEFAULT_DRIVER = "sandbox";
@@ -45,7 +46,8 @@ export function accountQuotaPerMinute(storage: Storage, companyId: string, accou
 }
 
 /**
- * Creates an account on a registered driver (`sandbox` when none is named), secrets sealed.
+ * Creates an account on a registered driver (`sandbox` when none is named), secrets sealed, and opens its
+ * standing link when the driver keeps one (an SMPP bind; see account-links.ts).
  * @throws DomainError invalid (unknown driver, bad name or config).
  */
 export async function createAccount(deps: AccountDeps, companyId: string, input: AccountInput): Promise<Account> {
@@ -60,11 +62,13 @@ export async function createAccount(deps: AccountDeps, companyId: string, input:
     perMinuteCap: input.perMinuteCap, paused: false, createdAt: now, updatedAt: now,
   };
   await deps.storage.env.transaction(() => putAccountSync(deps.storage, account));
+  linkAccount(deps, account);
   return account;
 }
 
 /**
- * Changes name, config (secret fields left empty keep their value), cap or paused flag.
+ * Changes name, config (secret fields left empty keep their value), cap or paused flag; a standing link is
+ * re-opened with the new config (a paused account stays linked: it sends nothing but still hears replies).
  * @throws DomainError not_found, invalid.
  */
 export async function updateAccount(deps: AccountDeps, companyId: string, id: string, patch: AccountPatch): Promise<Account> {
@@ -82,24 +86,28 @@ export async function updateAccount(deps: AccountDeps, companyId: string, id: st
     updatedAt: deps.clock.now(),
   };
   // Read-check-write in one transaction: a concurrent delete wins rather than being resurrected.
-  return deps.storage.env.transactionSync(() => {
+  deps.storage.env.transactionSync(() => {
     if (!getAccount(deps.storage, companyId, id)) throw notFound("account");
     putAccountSync(deps.storage, next);
-    return next;
   });
+  linkAccount(deps, next);
+  return next;
 }
 
 /**
- * Deletes an account with its numbers, unless a campaign that is not completed or canceled uses it.
+ * Deletes an account with its numbers, unless a campaign that is not completed or canceled uses it, and closes
+ * its standing link. The unbind finishes in the background: an unresponsive SMSC does not hold the caller.
  * @throws DomainError not_found, conflict (account_in_use).
  */
 export async function deleteAccount(deps: AccountDeps, companyId: string, id: string): Promise<void> {
-  deps.storage.env.transactionSync(() => {
-    mustGetAccount(deps.storage, companyId, id);
+  const removed = deps.storage.env.transactionSync(() => {
+    const account = mustGetAccount(deps.storage, companyId, id);
     const campaignId = findActiveCampaignOf(deps.storage, companyId, id);
     if (campaignId) throw new DomainError("conflict", "account_in_use", `campaign ${campaignId} uses this account; cancel it or let it complete first`);
     removeAccountSync(deps.storage, companyId, id);
+    return account;
   });
+  void unlinkAccount(deps, removed);
 }
 
 /**

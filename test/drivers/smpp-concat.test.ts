@@ -6,9 +6,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import smpp from "smpp";
 import type { AuthContext } from "../../src/deps.ts";
-import { toDriverAccount } from "../../src/services/account-config.ts";
+import { linkAllAccounts } from "../../src/services/account-links.ts";
 import { createAccount } from "../../src/services/accounts.ts";
-import { getAccountById, type Account } from "../../src/storage/accounts.ts";
 import { listInbound } from "../../src/storage/inbound.ts";
 import { isSuppressed } from "../../src/storage/suppressions.ts";
 import { startFakeSmsc, type FakeSmsc } from "../helpers/fake-smsc.ts";
@@ -23,20 +22,15 @@ const GSM = 0x00, UCS2 = 0x08;
 let smsc: FakeSmsc;
 let sys: TestSystem;
 let auth: AuthContext;
-let account: Account;
 
-/** The session binds on its first send: send one message so the SMSC has a link to deliver on. */
-async function bind(): Promise<void> {
-  const driver = sys.deps.drivers.get("smpp")!;
-  await driver.send(toDriverAccount(sys.deps, account), { messageId: "m_bind", from: OURS, to: PHONE, body: "Hi" }, new AbortController().signal);
-}
 
 beforeEach(async () => {
   smsc = await startFakeSmsc(CREDS);
   sys = makeSystem();
   auth = await makeCompany(sys);
-  account = await createAccount(sys.deps, auth.company.id, { name: "SMSC", driver: "smpp", config: { host: "127.0.0.1", port: smsc.port, ...CREDS } });
-  await bind();
+  // Creating the account binds it (services/account-links.ts): no send needed for the SMSC to deliver.
+  await createAccount(sys.deps, auth.company.id, { name: "SMSC", driver: "smpp", config: { host: "127.0.0.1", port: smsc.port, ...CREDS } });
+  await smsc.waitForBind(1);
 });
 
 afterEach(async () => {
@@ -137,8 +131,8 @@ describe("smpp concatenated replies", () => {
     await deliver(b!); // acknowledged, so durable; not processed before the close
     await sys.close();
     sys = makeSystem({}, sys.dir);
-    account = getAccountById(sys.deps.storage, account.id)!;
-    await bind();
+    linkAllAccounts(sys.deps); // what startBackground does
+    await smsc.waitForBind(2);
     await deliver(c!);
     const got = await replies();
     expect(got.map((r) => r.body)).toEqual([LONG_UCS2]);

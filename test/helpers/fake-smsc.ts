@@ -1,7 +1,8 @@
 /**
  * A fake SMSC for driver tests: the `smpp` package's own server on 127.0.0.1, port 0. It accepts
  * bind_transceiver with the configured credentials, answers submit_sm with message ids (or a fault),
- * can push delivery receipts and mobile-originated messages, and can drop every connection.
+ * can push delivery receipts and mobile-originated messages, and can drop every connection. A given `port`
+ * lets a test start it where an ESME is already trying to connect (an SMSC that comes up late).
  * Everything a test waits for is a promise — no sleeps.
  */
 import smpp from "smpp";
@@ -36,6 +37,10 @@ export interface FakeSmsc {
   releaseHeld(): void;
   /** Resolves when the n-th successful bind (1-based, counted since start) has been answered. */
   waitForBind(n: number): Promise<void>;
+  /** How many ESMEs are bound right now (an unbind or a closed socket takes one off). */
+  links(): number;
+  /** Resolves when exactly `n` ESMEs are bound (0: every link was unbound or closed). */
+  waitForLinks(n: number): Promise<void>;
   /** Resolves when n submit_sm have arrived. */
   waitForSubmits(n: number): Promise<void>;
   /** Sends a deliver_sm delivery receipt; resolves with the ESME's deliver_sm_resp command_status. */
@@ -51,8 +56,8 @@ export interface FakeSmsc {
 
 const STATE: Record<string, number> = { DELIVRD: 2, EXPIRED: 3, DELETED: 4, UNDELIV: 5, ACCEPTD: 6, UNKNOWN: 7, REJECTD: 8 };
 
-/** Starts a fake SMSC accepting `systemId`/`password`. */
-export async function startFakeSmsc(creds: { systemId: string; password: string }): Promise<FakeSmsc> {
+/** Starts a fake SMSC accepting `systemId`/`password`, on `port` (default: any free port). */
+export async function startFakeSmsc(creds: { systemId: string; password: string }, port = 0): Promise<FakeSmsc> {
   const bound: any[] = [];
   const waiters: Array<() => void> = [];
   let nextId = 1000;
@@ -101,9 +106,12 @@ export async function startFakeSmsc(creds: { systemId: string; password: string 
       fake.unbinds++;
       session.send(pdu.response(), () => session.close());
     });
-    session.on("close", () => bound.splice(bound.indexOf(session) >>> 0, 1));
+    session.on("close", () => {
+      if (bound.includes(session)) bound.splice(bound.indexOf(session), 1);
+      wake();
+    });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
 
   const deliver = (params: Record<string, unknown>) =>
     new Promise<number>((resolve, reject) => {
@@ -120,6 +128,8 @@ export async function startFakeSmsc(creds: { systemId: string; password: string 
     unbinds: 0,
     releaseHeld: () => held.splice(0).forEach((answer) => answer()),
     waitForBind: (n) => until(() => fake.binds.filter((b) => b.ok).length >= n && bound.length > 0),
+    links: () => bound.length,
+    waitForLinks: (n) => until(() => bound.length === n),
     waitForSubmits: (n) => until(() => fake.submits.length >= n),
     sendReceipt(messageId, stat, opts = {}) {
       const text = `id:${messageId} sub:001 dlvrd:${stat === "DELIVRD" ? "001" : "000"} submit date:2601051500 done date:2601051501 stat:${stat} err:${opts.err ?? "000"} text:`;
