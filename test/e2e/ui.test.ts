@@ -294,6 +294,7 @@ describe("web UI", () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`/campaigns/${state.campaignId}`);
     await page.locator("h1 .badge-completed").waitFor();
+    await page.locator("figure.chart:not([hidden])").waitFor(); // its per-minute series, read back after the fact
     await shot(page, "15-phone-campaign");
     await page.goto(`/inbox/${encodeURIComponent(STOPPER)}`);
     await page.locator(".opt-state").waitFor();

@@ -30,6 +30,7 @@ export async function campaignDetailScreen(ctx: Ctx): Promise<void> {
     { label: "Sent", color: "#2563eb" }, { label: "Delivered", color: "#15803d" }, { label: "Failed", color: "#b91c1c" },
   ], 180);
   ctx.onLeave(() => chart.destroy());
+  const chartEmpty = empty("Nothing sent yet: the chart fills in minute by minute as the campaign sends.");
   const statusFilter = h("select", { name: "status" }, STATUSES.map((s) => h("option", { value: s }, s || "all statuses")));
   const msgsSlot = h("div");
   ctx.root.append(
@@ -37,7 +38,7 @@ export async function campaignDetailScreen(ctx: Ctx): Promise<void> {
     h("div", { class: "row-between" }, title, actionsSlot), info,
     h("section", { class: "card" }, head, countsSlot),
     h("div", { class: "grid-2" },
-      h("section", { class: "card", "aria-labelledby": "dl-h" }, h("h2", { id: "dl-h" }, "Delivery"), chart.el),
+      h("section", { class: "card", "aria-labelledby": "dl-h" }, h("h2", { id: "dl-h" }, "Delivery per minute"), chart.el, chartEmpty),
       h("section", { class: "card", "aria-labelledby": "sk-h" }, h("h2", { id: "sk-h" }, "Skipped, by reason"), skippedSlot)),
     h("section", { class: "card", "aria-labelledby": "m-h" }, h("div", { class: "row-between" }, h("h2", { id: "m-h" }, "Messages"), field("Show", statusFilter)), msgsSlot));
 
@@ -92,9 +93,14 @@ export async function campaignDetailScreen(ctx: Ctx): Promise<void> {
     chartAt = Date.now();
     try {
       const rows = await get<Array<{ t: string; sent: number; delivered: number; failed: number }>>(`${base}/timeseries`);
-      // A line needs two points; before that uPlot would pick an arbitrary (years-wide) time range.
-      chart.el.hidden = rows.length < 2;
-      if (rows.length >= 2) chart.update(rows.map((r) => Date.parse(r.t) / 1000), [rows.map((r) => r.sent), rows.map((r) => r.delivered), rows.map((r) => r.failed)]);
+      const sent = rows.some((r) => r.sent || r.delivered || r.failed);
+      chart.el.hidden = !sent;
+      chartEmpty.hidden = sent;
+      if (!sent) return;
+      // A line needs two points (else uPlot picks an arbitrary, years-wide range): a campaign that ran within one
+      // minute gets the empty minute before it.
+      const points = rows.length > 1 ? rows : [{ t: new Date(Date.parse(rows[0]!.t) - 60_000).toISOString(), sent: 0, delivered: 0, failed: 0 }, ...rows];
+      chart.update(points.map((r) => Date.parse(r.t) / 1000), [points.map((r) => r.sent), points.map((r) => r.delivered), points.map((r) => r.failed)]);
     } catch {
       chartAt = 0; // try again at the next refresh
     }
