@@ -22,6 +22,7 @@ import { statsRoutes } from "./http/stats.ts";
 import { suppressionRoutes } from "./http/suppressions.ts";
 import { tokenRoutes } from "./http/tokens.ts";
 import { uiRoutes } from "./http/ui.ts";
+import { userRoutes } from "./http/users.ts";
 import { webhookDeliveryRoutes } from "./http/webhook-deliveries.ts";
 import { webhookEndpointRoutes } from "./http/webhook-endpoints.ts";
 import { LatencyHistogram } from "./services/latency.ts";
@@ -52,6 +53,7 @@ export function buildApp(deps: Deps) {
     .use(docsRoutes())
     .use(sessionRoutes(deps))
     .use(tokenRoutes(deps))
+    .use(userRoutes(deps))
     .use(driverRoutes(deps))
     .use(accountRoutes(deps))
     .use(complianceRoutes(deps))

@@ -1,10 +1,10 @@
 import { Elysia, t } from "elysia";
 import type { Deps } from "../deps.ts";
 import { createToken, revokeToken } from "../services/auth.ts";
-import { listCompanyTokens, listCompanyUsers } from "../storage/users.ts";
+import { listCompanyTokens } from "../storage/users.ts";
 import { authenticate } from "./auth.ts";
 
-/** API tokens (created, listed, revoked) and the company's users. */
+/** API tokens (created, listed, revoked). */
 export function tokenRoutes(deps: Deps) {
   return new Elysia({ prefix: "/api/v1", detail: { tags: ["auth"] } })
     .resolve(authenticate(deps))
@@ -18,8 +18,5 @@ export function tokenRoutes(deps: Deps) {
     .delete("/tokens/:id", async ({ auth, params }) => {
       await revokeToken(deps, auth, params.id);
       return { ok: true };
-    })
-    .get("/users", ({ auth }) => ({
-      items: listCompanyUsers(deps.storage, auth.company.id).map(({ id, email, role, createdAt }) => ({ id, email, role, createdAt: new Date(createdAt).toISOString() })),
-    }));
+    });
 }

@@ -1,13 +1,23 @@
 import type { AuthContext, Deps } from "../deps.ts";
 import { DomainError, notFound } from "../domain/errors.ts";
+import { checkPassword, normalizeEmail } from "../domain/user.ts";
 import { hashSecret, newId, newSecret } from "../storage/ids.ts";
+import { getSession, putSessionSync, removeSessionSync, removeUserSessionsSync, type Session } from "../storage/sessions.ts";
 import {
-  getCompany, getCompanyIdByName, getUser, getUserByEmail,
-  type ApiToken, type Company, type Session, type User,
+  getCompany, getCompanyIdByName, getUser, getUserByEmail, insertUserSync, putUserSync,
+  type ApiToken, type Company, type User,
 } from "../storage/users.ts";
 
 type AuthDeps = Pick<Deps, "storage" | "clock" | "config">;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** An argon2id hash of a password that passes the policy. @throws DomainError weak_password. */
+export async function hashPassword(password: string): Promise<string> {
+  checkPassword(password);
+  return Bun.password.hash(password, { algorithm: "argon2id" });
+}
+
+/** True when `password` matches the stored hash (false, never a throw, for a malformed hash). */
+export const verifyPassword = (password: string, hash: string): Promise<boolean> => Bun.password.verify(password, hash).catch(() => false);
 
 /**
  * Creates the company if it does not exist yet and a user in it (owner by default).
@@ -17,12 +27,11 @@ export async function createUser(
   deps: AuthDeps,
   input: { email: string; password: string; company: string; role?: User["role"] },
 ): Promise<{ user: User; company: Company }> {
-  const email = input.email.trim().toLowerCase();
-  if (!EMAIL.test(email)) throw new DomainError("invalid", "invalid_email", `"${input.email}" is not an e-mail address`);
-  if (input.password.length < 8) throw new DomainError("invalid", "weak_password", "password must be at least 8 characters");
+  const email = normalizeEmail(input.email);
+  checkPassword(input.password);
   const companyName = input.company.trim();
   if (!companyName) throw new DomainError("invalid", "invalid_company", "company name is required");
-  const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
+  const passwordHash = await hashPassword(input.password);
   const { storage: s, clock } = deps;
   return s.env.transactionSync(() => {
     if (s.db("userEmails").get(email)) throw new DomainError("conflict", "email_taken", `a user with e-mail ${email} exists`);
@@ -34,37 +43,46 @@ export async function createUser(
       s.db("companyNames").putSync(companyName.toLowerCase(), companyId);
     }
     const user: User = { v: 1, id: newId(), companyId, email, passwordHash, role: input.role ?? "owner", createdAt: clock.now() };
-    s.db("users").putSync(user.id, user);
-    s.db("userEmails").putSync(email, user.id);
-    s.db("companyUsers").putSync([companyId, user.id], true);
+    insertUserSync(s, user);
     return { user, company: getCompany(s, companyId)! };
   });
 }
 
 /**
- * Checks e-mail and password and opens a session.
+ * Checks e-mail and password and opens a session; records the login time and drops the user's expired sessions.
  * @throws DomainError unauthorized on any mismatch (same answer for unknown e-mail and wrong password).
  */
 export async function login(deps: AuthDeps, email: string, password: string): Promise<{ token: string; auth: AuthContext }> {
   const user = getUserByEmail(deps.storage, email);
   // Verify against a dummy hash for unknown users so timing does not reveal which e-mails exist.
-  const ok = await Bun.password.verify(password, user?.passwordHash ?? DUMMY_HASH).catch(() => false);
+  const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !ok) throw new DomainError("unauthorized", "invalid_credentials", "wrong e-mail or password");
   const token = newSecret("pms_");
-  const session: Session = { v: 1, userId: user.id, companyId: user.companyId, expiresAt: deps.clock.now() + deps.config.sessionTtlMs };
-  await deps.storage.db("sessions").put(hashSecret(token), session);
+  const now = deps.clock.now();
+  const s = deps.storage;
+  const opened = await s.env.transaction(() => {
+    // The password was checked outside the transaction: a change or removal since then wins (no write at all).
+    const cur = getUser(s, user.id);
+    if (!cur || cur.passwordHash !== user.passwordHash) return false;
+    removeUserSessionsSync(s, user.id, { expiredAt: now });
+    const session: Session = { v: 1, userId: user.id, companyId: user.companyId, expiresAt: now + deps.config.sessionTtlMs };
+    putSessionSync(s, hashSecret(token), session);
+    putUserSync(s, { ...cur, lastLoginAt: now });
+    return true;
+  });
+  if (!opened) throw new DomainError("unauthorized", "invalid_credentials", "wrong e-mail or password");
   return { token, auth: toAuth(deps, user)! };
 }
 const DUMMY_HASH = await Bun.password.hash("not-a-real-password", { algorithm: "argon2id" });
 
 /** Ends a session; unknown tokens are ignored (safe to repeat). */
 export async function logout(deps: AuthDeps, sessionToken: string): Promise<void> {
-  await deps.storage.db("sessions").remove(hashSecret(sessionToken));
+  await deps.storage.env.transaction(() => removeSessionSync(deps.storage, hashSecret(sessionToken)));
 }
 
 /** Resolves a session cookie value to its caller, or undefined when missing, unknown or expired. */
 export function authenticateSession(deps: AuthDeps, sessionToken: string): AuthContext | undefined {
-  const session: Session | undefined = deps.storage.db("sessions").get(hashSecret(sessionToken));
+  const session = getSession(deps.storage, hashSecret(sessionToken));
   if (!session || session.expiresAt <= deps.clock.now()) return undefined;
   const user = getUser(deps.storage, session.userId);
   return user ? toAuth(deps, user) : undefined;

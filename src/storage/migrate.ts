@@ -1,6 +1,7 @@
 import type { Storage } from "./db.ts";
 import { rebuildImportTotalsSync } from "./imports.ts";
 import { META } from "./keys.ts";
+import { rebuildUserSessionsSync } from "./sessions.ts";
 
 /** One step of the schema: `up` runs once, inside one transaction with the version bump. */
 export interface Migration {
@@ -16,6 +17,7 @@ export interface Migration {
 export const MIGRATIONS: Migration[] = [
   { version: 1, description: "initial layout (storage/keys.ts)", up: () => {} },
   { version: 2, description: "importTotals counted from the existing imports (for /metrics)", up: rebuildImportTotalsSync },
+  { version: 3, description: "userSessions indexed from the existing sessions (a user's sessions end together)", up: rebuildUserSessionsSync },
 ];
 
 /** The version the code expects. */

@@ -58,7 +58,7 @@ beforeAll(async () => {
   await addSuppression(sys.deps, a.company.id, { phone: "+12025550999", reason: "manual" });
   ids = {
     accounts: account.id, lists: list.id, campaigns: campaign.id, messages: msg!.id, keywords: kw.id, "webhook-endpoints": ep.id,
-    tokens: tok.id, suppressed: "+12025550999", imports: "imp-" + list.id, contacts: encodeURIComponent(phones(1)[0]!), jobs: "job-x",
+    tokens: tok.id, users: a.user.id, suppressed: "+12025550999", imports: "imp-" + list.id, contacts: encodeURIComponent(phones(1)[0]!), jobs: "job-x",
   };
   cookieB = await loginCookie("owner@beta.test");
 });

@@ -15,6 +15,7 @@ import { listsScreen } from "./screens/lists.ts";
 import { loginScreen } from "./screens/login.ts";
 import { queuesScreen } from "./screens/queues.ts";
 import { settingsScreen } from "./screens/settings.ts";
+import { teamScreen } from "./screens/team.ts";
 import { webhooksScreen } from "./screens/webhooks.ts";
 
 const ROUTES: Route[] = [
@@ -31,12 +32,13 @@ const ROUTES: Route[] = [
   { pattern: "/compliance", title: "Compliance", screen: complianceScreen, nav: "/compliance" },
   { pattern: "/webhooks", title: "Webhooks", screen: webhooksScreen, nav: "/webhooks" },
   { pattern: "/queues", title: "Queues", screen: queuesScreen, nav: "/queues" },
+  { pattern: "/team", title: "Team", screen: teamScreen, nav: "/team" },
   { pattern: "/settings", title: "Settings", screen: settingsScreen, nav: "/settings" },
 ];
 
 const NAV: Array<[string, string]> = [
   ["/", "Dashboard"], ["/lists", "Lists"], ["/campaigns", "Campaigns"], ["/inbox", "Inbox"], ["/accounts", "Accounts"],
-  ["/compliance", "Compliance"], ["/webhooks", "Webhooks"], ["/queues", "Queues"], ["/settings", "Settings"],
+  ["/compliance", "Compliance"], ["/webhooks", "Webhooks"], ["/queues", "Queues"], ["/team", "Team"], ["/settings", "Settings"],
 ];
 
 const app = document.getElementById("app")!;

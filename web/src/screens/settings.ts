@@ -1,24 +1,25 @@
-/** Settings: API tokens (created and shown once, revoked) and the company's users. */
+/** Settings: your password, and API tokens (created and shown once, revoked). The users are on the Team page. */
 import { del, errorText, get, itemsOf, post } from "../api.ts";
-import { badge, confirmDialog, copyButton, empty, field, h, replace, table, toast, when } from "../dom.ts";
+import { confirmDialog, copyButton, empty, field, h, replace, table, toast, when } from "../dom.ts";
 import type { Ctx } from "../router.ts";
 import { state } from "../state.ts";
+import { ownPasswordForm } from "./own-password.ts";
 
 interface Token { id: string; name: string; createdAt: string }
-interface User { id: string; email: string; role: string; createdAt: string }
 
 export async function settingsScreen(ctx: Ctx): Promise<void> {
   const tokensSlot = h("div");
   const created = h("div", { "aria-live": "polite" });
-  const usersSlot = h("div");
   const name = h("input", { name: "tokenName", required: true, maxlength: 100, placeholder: "e.g. CRM sync" });
   const form = h("form", { class: "inline-form", "aria-label": "Create an API token" }, field("Token name", name), h("button", { type: "submit" }, "Create token"));
   ctx.root.append(h("h1", null, "Settings"),
     h("section", { class: "card", "aria-labelledby": "tok-h" }, h("h2", { id: "tok-h" }, "API tokens"),
       h("p", { class: "muted" }, "Scripts authenticate with ", h("code", null, "Authorization: Bearer <token>"), ". See the ", h("a", { href: "/api/docs", target: "_blank", rel: "noopener" }, "API documentation"), "."),
       created, tokensSlot, form),
-    h("section", { class: "card", "aria-labelledby": "usr-h" }, h("h2", { id: "usr-h" }, "Users"), usersSlot,
-      h("p", { class: "muted" }, "Add users on the server: ", h("code", null, `bun run pombo user add --email E --password P --company "${state.me?.company.name ?? "NAME"}"`))));
+    h("section", { class: "card", "aria-labelledby": "pwd-h" }, h("h2", { id: "pwd-h" }, "Your password"),
+      h("p", { class: "muted" }, "Logged in as ", h("strong", null, state.me?.user.email ?? ""), ". Changing the password logs you out everywhere else. The company's users are on the ",
+        h("a", { href: "/team" }, "Team"), " page."),
+      ownPasswordForm()));
   const drawTokens = async () => {
     try {
       const items = itemsOf<Token>(await get("/api/v1/tokens"));
@@ -44,11 +45,5 @@ export async function settingsScreen(ctx: Ctx): Promise<void> {
       toast(errorText(e), "error");
     }
   });
-  try {
-    const users = itemsOf<User>(await get("/api/v1/users"));
-    replace(usersSlot, table("Users", ["E-mail", "Role", "Since"], users.map((u) => [u.email, badge(u.role, "role"), when(u.createdAt)])));
-  } catch (e) {
-    replace(usersSlot, h("p", { class: "error" }, errorText(e)));
-  }
   await drawTokens();
 }
