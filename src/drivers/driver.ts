@@ -117,6 +117,20 @@ export interface DriverHost {
   ingest(driver: string, accountId: string, req: WebhookRequest): Promise<void>;
 }
 
+/**
+ * The state of an account's standing link (drivers that keep one, i.e. SMPP), for the account view, the UI and
+ * /metrics. `connecting`: opening, nothing has failed yet; `bound`: up; `down`: the last attempt failed or the
+ * link dropped — the driver keeps retrying with backoff, `lastError` says why (never a secret).
+ */
+export interface LinkStatus {
+  state: "bound" | "connecting" | "down";
+  /** Epoch ms of the last change of `state`. */
+  since: number;
+  lastError?: string;
+  /** Failed binds in a row (absent while none failed). */
+  attempts?: number;
+}
+
 export interface SmsDriver {
   readonly name: string;
   readonly label: string;
@@ -143,6 +157,8 @@ export interface SmsDriver {
    * once: a link that cannot open is logged and retried by the driver, never thrown. Safe to call again.
    */
   connect?(account: DriverAccount): void;
+  /** The state of the account's standing link; undefined when the driver has none open for it. */
+  linkStatus?(accountId: string): LinkStatus | undefined;
   /** Closes the account's standing link, if it has one (the account was deleted). Safe to call twice. */
   disconnect?(accountId: string): Promise<void>;
   /** Releases connections (SMPP sessions, timers) at shutdown. */

@@ -96,6 +96,24 @@ export function classifySubmitStatus(status: number): DriverError {
   return new DriverError(kind, `SMSC answered submit_sm with command_status ${code}`, code);
 }
 
+/** Why an SMSC refuses a bind, in words an operator acts on (SMPP v3.4 §5.1.3). */
+const BIND_REFUSALS: Record<number, string> = {
+  [ESME.ESME_RBINDFAIL]: "bind failed",
+  [ESME.ESME_RINVPASWD]: "invalid password",
+  [ESME.ESME_RINVSYSID]: "invalid system ID",
+  [ESME.ESME_RINVSYSTYP]: "invalid system type",
+};
+
+/**
+ * Classifies a bind_transceiver_resp error: refused credentials are `config` (the account needs fixing; the
+ * session still retries, the SMSC may be fixed instead), anything else `transient`. The message names no secret.
+ */
+export function classifyBindStatus(status: number): DriverError {
+  const code = `0x${status.toString(16).padStart(4, "0")}`;
+  const why = BIND_REFUSALS[status];
+  return new DriverError(why ? "config" : "transient", why ? `bind refused: ${why}` : `bind refused (command_status ${code})`, code);
+}
+
 /** What we ingest for one deliver_sm: its fields as received, text already decoded. Stored raw, parsed later. */
 export interface DeliverSmRecord {
   pdu: "deliver_sm";

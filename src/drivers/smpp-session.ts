@@ -2,7 +2,8 @@
  * One SMPP transceiver session to one SMSC, as the `smpp` driver uses it: opened by `start()` (the driver's
  * `connect`, at start-up and on account changes) or else on the first send, kept alive with enquire_link,
  * re-bound with exponential backoff when the link drops or a bind fails (SMSC down), and limited to a window
- * of outstanding submit_sm. deliver_sm is acknowledged only once it is stored.
+ * of outstanding submit_sm. deliver_sm is acknowledged only once it is stored. What the link is doing (bound,
+ * connecting, down and why) is `linkStatus`, kept and logged by smpp-link.ts.
  *
  * Bun note: the `smpp` package's `net`/`tls` socket code (`'readable'` + `socket.read(n)`) works under
  * Bun as is, including PDUs split across TCP reads; we never call `Session.connect()` to reuse a closed
@@ -12,8 +13,9 @@ import { randomUUID } from "node:crypto";
 import smpp from "smpp";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
-import { DriverError } from "./driver.ts";
-import { classifySubmitStatus, toDeliverSmRecord, type DeliverSmRecord } from "./smpp-pdu.ts";
+import { DriverError, type LinkStatus } from "./driver.ts";
+import { SmppLinkTracker } from "./smpp-link.ts";
+import { classifyBindStatus, classifySubmitStatus, toDeliverSmRecord, type DeliverSmRecord } from "./smpp-pdu.ts";
 
 const ESME = smpp.errors;
 
@@ -56,16 +58,24 @@ export class SmppSession {
   private inFlight = 0;
   private readonly waiters: Array<{ grant(): void; signal: AbortSignal }> = [];
   private readonly pending = new Set<(err: DriverError) => void>();
+  private readonly link: SmppLinkTracker;
 
   constructor(
     private readonly endpoint: SmppEndpoint,
     private readonly tuning: SmppTuning,
     private readonly deps: { clock: Clock; log: Logger; onDeliverSm(rec: DeliverSmRecord): Promise<void> },
-  ) {}
+  ) {
+    this.link = new SmppLinkTracker(deps, { host: endpoint.host, port: endpoint.port, systemId: endpoint.systemId });
+  }
 
   /** True while bound: for tests and health. */
   get isBound(): boolean {
     return this.state === "bound";
+  }
+
+  /** Bound, connecting or down (with why and how many binds failed in a row). */
+  get linkStatus(): LinkStatus {
+    return this.link.current;
   }
 
   /**
@@ -124,11 +134,16 @@ export class SmppSession {
     this.session = s;
     this.socketGone = new Promise<void>((resolve) => s.once("close", () => resolve()));
     const bound = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => s.destroy(), this.tuning.responseTimeoutMs);
-      s.on("error", (e: NodeJS.ErrnoException) => this.deps.log.warn("smpp socket error", { host, port, code: e.code }));
+      const timer = setTimeout(() => this.drop(s, `no bind_resp within ${this.tuning.responseTimeoutMs} ms`), this.tuning.responseTimeoutMs);
+      s.on("error", (e: NodeJS.ErrnoException) => {
+        // Logged once, with the state change in onClose: a refused connection is retried for as long as the SMSC is down.
+        this.deps.log.debug("smpp socket error", { host, port, code: e.code });
+        const what = this.state === "bound" ? `link to ${host}:${port} lost` : `cannot connect to ${host}:${port}`;
+        this.lastError ??= new DriverError("transient", `${what} (${e.code ?? "socket error"})`);
+      });
       s.on("close", () => {
         clearTimeout(timer);
-        this.lastError ??= new DriverError("transient", `SMPP link to ${host}:${port} is down; re-binding`);
+        this.lastError ??= new DriverError("transient", `link to ${host}:${port} closed; re-binding`);
         reject(this.lastError);
         this.onClose(s);
       });
@@ -150,14 +165,19 @@ export class SmppSession {
         this.attempt = 0;
         this.lastError = undefined;
         this.startKeepalive(s);
-        this.deps.log.info("smpp bound", { host: this.endpoint.host, port: this.endpoint.port, systemId });
+        this.link.bound();
         return resolve();
       }
-      const auth = [ESME.ESME_RINVPASWD, ESME.ESME_RINVSYSID, ESME.ESME_RBINDFAIL, ESME.ESME_RINVSYSTYP].includes(pdu.command_status);
-      const code = `0x${pdu.command_status.toString(16).padStart(4, "0")}`;
-      this.lastError = new DriverError(auth ? "config" : "transient", `SMSC refused bind_transceiver (command_status ${code})`, code);
+      // Refused credentials are retried too (at the capped backoff): the SMSC side may be fixed rather than the account.
+      this.lastError = classifyBindStatus(pdu.command_status);
       s.destroy();
     });
+  }
+
+  /** Closes the socket for a reason the link status shows (a timeout), unless one is already known. */
+  private drop(s: any, reason: string): void {
+    this.lastError ??= new DriverError("transient", reason);
+    s.destroy();
   }
 
   private onClose(s: any): void {
@@ -166,10 +186,10 @@ export class SmppSession {
     this.session = undefined;
     for (const fail of [...this.pending]) fail(new DriverError("unknown_outcome", "SMPP link closed before submit_sm_resp"));
     if (this.state === "closed") return;
+    const wasBound = this.state === "bound";
     this.state = "backoff";
     const delay = Math.min(this.tuning.backoffMaxMs, this.tuning.backoffMinMs * 2 ** this.attempt++);
-    const reason = this.lastError?.message;
-    this.deps.log.warn("smpp link down, re-binding", { host: this.endpoint.host, port: this.endpoint.port, delayMs: delay, reason });
+    this.link.down(this.lastError?.message ?? "link closed", !wasBound, delay);
     this.retryTimer = setTimeout(() => {
       if (this.state === "backoff") this.binding = this.open();
     }, delay);
@@ -178,7 +198,7 @@ export class SmppSession {
 
   private startKeepalive(s: any): void {
     this.keepalive = setInterval(() => {
-      const dead = setTimeout(() => s.destroy(), this.tuning.responseTimeoutMs);
+      const dead = setTimeout(() => this.drop(s, "no enquire_link_resp in time"), this.tuning.responseTimeoutMs);
       if (!s.enquire_link(() => clearTimeout(dead))) clearTimeout(dead);
     }, this.tuning.enquireLinkMs);
     this.keepalive.unref?.();
@@ -227,7 +247,7 @@ export class SmppSession {
 
   private onSubmitResp(s: any, resp: any, settle: (err?: DriverError, id?: string) => void): void {
     if (resp.command_status === 0) return settle(undefined, String(resp.message_id));
-    if (resp.command_status === ESME.ESME_RINVBNDSTS) s.destroy(); // the SMSC forgot our bind: re-bind
+    if (resp.command_status === ESME.ESME_RINVBNDSTS) this.drop(s, "the SMSC no longer knows our bind"); // re-bind
     settle(classifySubmitStatus(resp.command_status));
   }
 

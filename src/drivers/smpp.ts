@@ -3,7 +3,8 @@
  * per account. Sends are submit_sm with registered_delivery; receipts and replies arrive as deliver_sm
  * on the same link, are stored through `host.ingest` (then acknowledged) and parsed by `parseWebhook`.
  * `connect` binds an account without waiting for a send (services call it at start-up and on account
- * changes), so replies reach an account that has sent nothing since the process started.
+ * changes), so replies reach an account that has sent nothing since the process started. `linkStatus` tells
+ * whether each account is bound (or connecting, or down and why) for the account view and /metrics.
  *
  * Long text: we split it ourselves with a concatenation UDH (see `encodeParts`) rather than use the
  * message_payload TLV, because UDH concatenation works on every v3.4 SMSC while message_payload support
@@ -13,7 +14,7 @@
  * Long replies arrive as one deliver_sm per part; each is stored and acknowledged on its own, and its event
  * carries `part` (from the UDH or the SAR TLVs, see smpp-concat.ts): services/inbound-parts.ts joins the set.
  */
-import type { DriverAccount, DriverField, DriverHost, OutboundSms, SendResult, SmsDriver, VerifyResult, WebhookEvent, WebhookRequest } from "./driver.ts";
+import type { DriverAccount, DriverField, DriverHost, LinkStatus, OutboundSms, SendResult, SmsDriver, VerifyResult, WebhookEvent, WebhookRequest } from "./driver.ts";
 import { DriverError } from "./driver.ts";
 import { joinPartTexts } from "./smpp-concat.ts";
 import { deliverSmToEvent, encodeParts, toSmppAddress, type DeliverSmRecord } from "./smpp-pdu.ts";
@@ -42,7 +43,7 @@ function readEndpoint(config: Record<string, unknown>): SmppEndpoint | string {
 }
 
 /** The SMPP driver, with its optional hooks present and `isBound` for tests and health. */
-export type SmppDriver = SmsDriver & Required<Pick<SmsDriver, "connect" | "disconnect" | "close">> & { isBound(accountId: string): boolean };
+export type SmppDriver = SmsDriver & Required<Pick<SmsDriver, "connect" | "disconnect" | "close" | "linkStatus">> & { isBound(accountId: string): boolean };
 
 /**
  * Creates the SMPP driver. Sessions live in the driver (one per account) until `disconnect` or `close()`.
@@ -51,6 +52,8 @@ export type SmppDriver = SmsDriver & Required<Pick<SmsDriver, "connect" | "disco
 export function createSmppDriver(host: DriverHost, tuning: Partial<SmppTuning> = {}): SmppDriver {
   const opts = { ...defaultTuning, ...tuning };
   const sessions = new Map<string, { key: string; session: SmppSession }>();
+  /** Accounts `connect` could not bind because their config is unusable: shown as down, with the problem. */
+  const unusable = new Map<string, LinkStatus>();
   let isClosed = false;
   /** Sessions being unbound (account deleted or reconfigured): `close()` waits for them too. */
   const closing = new Set<Promise<void>>();
@@ -127,17 +130,24 @@ export function createSmppDriver(host: DriverHost, tuning: Partial<SmppTuning> =
     connect(account: DriverAccount): void {
       if (isClosed) return;
       const endpoint = readEndpoint(account.config);
-      if (typeof endpoint === "string") return host.log.warn("smpp account not bound: bad config", { accountId: account.id, problem: endpoint });
+      if (typeof endpoint === "string") {
+        unusable.set(account.id, { state: "down", since: host.clock.now(), lastError: `bad config: ${endpoint}` });
+        return host.log.warn("smpp account not bound: bad config", { accountId: account.id, problem: endpoint });
+      }
+      unusable.delete(account.id);
       sessionFor(account, endpoint).start();
     },
 
     async disconnect(accountId: string): Promise<void> {
       const known = sessions.get(accountId);
       sessions.delete(accountId);
+      unusable.delete(accountId);
       if (known) await retire(known.session);
     },
 
     isBound: (accountId) => sessions.get(accountId)?.session.isBound ?? false,
+
+    linkStatus: (accountId) => sessions.get(accountId)?.session.linkStatus ?? unusable.get(accountId),
 
     async close(): Promise<void> {
       isClosed = true;

@@ -4,8 +4,10 @@
  * and replies arrive whether or not the account has sent anything since start-up. Only drivers that implement
  * `connect` keep links; for the others these are no-ops. Opening a link never fails the caller: the driver
  * binds in the background, logs failures and retries with backoff. Every function here is safe to re-run.
+ * The state of each link (bound, connecting, down and why) is read here for the account view and /metrics.
  */
 import type { Deps } from "../deps.ts";
+import type { LinkStatus } from "../drivers/driver.ts";
 import { getAccountById, listAccountIds, type Account } from "../storage/accounts.ts";
 import { toDriverAccount } from "./account-config.ts";
 
@@ -43,4 +45,26 @@ export function linkAllAccounts(deps: LinkDeps): number {
   }
   if (linked) deps.log.info("provider links opening", { accounts: linked });
   return linked;
+}
+
+/**
+ * The state of the account's standing link, or undefined when its driver keeps none. An account whose driver
+ * keeps links but has none open for it (its secrets could not be read, or the process has not started its
+ * background work) shows as down.
+ */
+export function accountLinkStatus(deps: Pick<Deps, "drivers">, account: Pick<Account, "id" | "driver" | "updatedAt">): LinkStatus | undefined {
+  const driver = deps.drivers.get(account.driver);
+  if (!driver?.linkStatus) return undefined;
+  return driver.linkStatus(account.id) ?? { state: "down", since: account.updatedAt, lastError: "no link open" };
+}
+
+/** Every account of every company whose driver keeps links, with its link's state (for /metrics). */
+export function listAccountLinks(deps: Pick<Deps, "drivers" | "storage">): Array<{ account: Account; link: LinkStatus }> {
+  const out: Array<{ account: Account; link: LinkStatus }> = [];
+  for (const id of listAccountIds(deps.storage)) {
+    const account = getAccountById(deps.storage, id);
+    const link = account && accountLinkStatus(deps, account);
+    if (account && link) out.push({ account, link });
+  }
+  return out;
 }

@@ -5,6 +5,7 @@
 import type { Deps } from "../deps.ts";
 import { MESSAGE_STATUSES } from "../domain/message.ts";
 import { readImportTotals } from "../storage/imports.ts";
+import { listAccountLinks } from "./account-links.ts";
 import type { LatencyHistogram } from "./latency.ts";
 
 type Labels = Record<string, string>;
@@ -64,8 +65,15 @@ function renderImports(x: Exposition, deps: Pick<Deps, "storage">): void {
   x.family("pombo_imports_running", "gauge", "Imports running now (begun and not yet done or failed).").sample("pombo_imports_running", {}, totals.running);
 }
 
-/** The whole scrape: queues, messages by status, imports, webhook latency, process memory and uptime. */
-export function renderMetrics(deps: Pick<Deps, "storage" | "queue">, webhookLatency: LatencyHistogram): string {
+/** 1 per account whose standing provider link (an SMPP bind) is up, 0 while it is connecting or down. */
+function renderLinks(x: Exposition, deps: Pick<Deps, "storage" | "drivers">): void {
+  const name = "pombo_provider_link_up";
+  x.family(name, "gauge", "1 while the account's standing provider link (an SMPP bind) is up, else 0; only accounts whose driver keeps one.");
+  for (const { account, link } of listAccountLinks(deps)) x.sample(name, { account: account.id, driver: account.driver }, link.state === "bound" ? 1 : 0);
+}
+
+/** The whole scrape: queues, messages by status, imports, provider links, webhook latency, process memory and uptime. */
+export function renderMetrics(deps: Pick<Deps, "storage" | "queue" | "drivers">, webhookLatency: LatencyHistogram): string {
   const x = new Exposition();
   const queues = deps.queue.stats();
   const perQueue = (name: string, help: string, pick: (q: (typeof queues)[number]) => number, type: "gauge" | "counter" = "gauge") => {
@@ -84,6 +92,7 @@ export function renderMetrics(deps: Pick<Deps, "storage" | "queue">, webhookLate
   x.family("pombo_messages", "gauge", "Campaign messages now in each status (summed over campaigns).");
   for (const [status, n] of Object.entries(messagesByStatus(deps))) x.sample("pombo_messages", { status }, n);
   renderImports(x, deps);
+  renderLinks(x, deps);
 
   const h = "pombo_http_request_duration_seconds";
   x.family(h, "histogram", "Time to answer provider webhook requests (/webhooks/:driver/:accountId).");

@@ -57,7 +57,7 @@ describe("smpp driver connect", () => {
   test("keeps retrying with backoff while the SMSC is down, and binds once it comes up", async () => {
     const port = await freePort();
     driver.connect(accountOn(port));
-    await waitUntil(() => t.logs.filter((l) => l.includes("smpp link down")).length >= 3);
+    await waitUntil(() => (driver.linkStatus("acc_smpp")?.attempts ?? 0) >= 3);
     expect(driver.isBound("acc_smpp")).toBe(false);
     smsc = await startFakeSmsc(CREDS, port);
     await smsc.waitForBind(1);

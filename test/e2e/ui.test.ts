@@ -1,7 +1,8 @@
 /**
  * The web UI in a real browser (Debian's chromium via playwright-core) against a real Pombo on loopback:
  * login, CSV upload with progress, sandbox account with numbers, a campaign from template to completion,
- * a STOP reply seen in the inbox and the suppression list, and a failed job retried from the queue screen.
+ * a STOP reply seen in the inbox and the suppression list, a failed job retried from the queue screen, and an
+ * SMPP account's link badge (refused password → down, fixed → bound).
  * Screenshots of every screen go to test-artifacts/.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -9,6 +10,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { PermanentJobError } from "../../src/queue/types.ts";
 import { createUser } from "../../src/services/auth.ts";
 import { ARTIFACTS, launchBrowser, shot, startPombo, watchErrors, type RunningPombo } from "../helpers/browser.ts";
+import { startFakeSmsc } from "../helpers/fake-smsc.ts";
 
 const EMAIL = "owner@acme.test";
 const PASSWORD = "correct horse battery";
@@ -300,5 +302,25 @@ describe("web UI", () => {
     await page.locator(".opt-state").waitFor();
     await shot(page, "16-phone-inbox");
     noPageErrors();
+  }, 30_000);
+
+  uiTest("shows each SMPP account's link as a badge that follows it without a reload", async () => {
+    const smsc = await startFakeSmsc({ systemId: "pombo", password: "right-pw" });
+    try {
+      await page.setViewportSize({ width: 1280, height: 860 });
+      const res = await page.request.post("/api/v1/accounts", { data: { name: "SMSC", driver: "smpp", config: { host: "127.0.0.1", port: smsc.port, systemId: "pombo", password: "wrong-pw" } } });
+      const id = ((await res.json()) as { id: string }).id;
+      await page.goto("/accounts");
+      const down = page.locator(".badge-link-down");
+      await down.waitFor();
+      expect(await down.getAttribute("title")).toContain("bind refused: invalid password");
+      expect(await page.locator("tr", { hasText: "Sandbox US" }).locator("[class*=badge-link]").count()).toBe(0);
+      await shot(page, "17-accounts-link-down");
+      await page.request.patch(`/api/v1/accounts/${id}`, { data: { config: { password: "right-pw" } } });
+      await page.locator(".badge-link-bound").waitFor({ timeout: 15_000 }); // the list refreshes every 5 s
+      noPageErrors();
+    } finally {
+      await smsc.close();
+    }
   }, 30_000);
 });

@@ -1,6 +1,7 @@
 /**
  * Provider accounts: the driver picked from GET /api/v1/drivers with its fields rendered from the driver's
  * description (secret fields write-only), the webhook URL with a copy button, numbers, and the computed quota.
+ * Accounts with a standing link (SMPP) show whether it is bound, connecting or down (why, in the badge's title).
  */
 import { del, errorText, get, itemsOf, patch, post } from "../api.ts";
 import { badge, confirmDialog, copyButton, empty, field, h, num, replace, table, toast } from "../dom.ts";
@@ -10,9 +11,10 @@ import { navigate } from "../state.ts";
 export interface DriverField { name: string; label: string; secret: boolean; required?: boolean; type?: "string" | "number" | "boolean"; help?: string }
 export interface Driver { name: string; label?: string; fields: DriverField[] }
 export interface SenderNumber { number: string; type: string; mps: number; mpsDefault?: boolean }
+export interface AccountLink { state: "bound" | "connecting" | "down"; since: string; lastError?: string; attempts?: number }
 export interface Account {
   id: string; name: string; driver: string; config: Record<string, unknown>; secretsSet: string[]; perMinuteCap: number | null;
-  paused: boolean; quotaPerMinute: number; numbers: SenderNumber[]; webhookUrl: string;
+  paused: boolean; quotaPerMinute: number; numbers: SenderNumber[]; webhookUrl: string; link?: AccountLink;
 }
 
 const TYPES: Array<[string, string]> = [["long_code", "Long code (1 msg/s)"], ["toll_free", "Toll-free (3 msg/s)"], ["short_code", "Short code (100 msg/s)"]];
@@ -23,23 +25,36 @@ export async function accountsScreen(ctx: Ctx): Promise<void> {
   ctx.root.append(h("h1", null, "Accounts"),
     h("section", { class: "card" }, h("h2", null, "Your provider accounts"), slot),
     h("section", { class: "card", "aria-labelledby": "new-acc-h" }, h("h2", { id: "new-acc-h" }, "Connect an account"), formSlot));
-  try {
-    const accounts = itemsOf<Account>(await get("/api/v1/accounts"));
-    replace(slot, accounts.length
-      ? table("Accounts", ["Name", "Driver", "Numbers", "Quota / minute", "State"], accounts.map((a) => [
-        h("a", { href: `/accounts/${encodeURIComponent(a.id)}` }, a.name), a.driver, num(a.numbers.length), num(a.quotaPerMinute),
-        a.paused ? badge("paused") : badge("active"),
-      ]))
-      : empty("No account yet. Start with a sandbox account: it sends nothing and simulates delivery reports."));
-  } catch (e) {
-    replace(slot, h("p", { class: "error", role: "alert" }, errorText(e)));
-  }
+  // Refreshed so a link that binds, drops or is refused shows without a reload.
+  ctx.every(5000, async () => {
+    try {
+      const accounts = itemsOf<Account>(await get("/api/v1/accounts"));
+      if (ctx.left) return;
+      replace(slot, accounts.length
+        ? table("Accounts", ["Name", "Driver", "Numbers", "Quota / minute", "State", "Link"], accounts.map((a) => [
+          h("a", { href: `/accounts/${encodeURIComponent(a.id)}` }, a.name), a.driver, num(a.numbers.length), num(a.quotaPerMinute),
+          a.paused ? badge("paused") : badge("active"), a.link ? linkBadge(a.link) : "—",
+        ]))
+        : empty("No account yet. Start with a sandbox account: it sends nothing and simulates delivery reports."));
+    } catch (e) {
+      replace(slot, h("p", { class: "error", role: "alert" }, errorText(e)));
+    }
+  });
   try {
     const drivers = itemsOf<Driver>(await get("/api/v1/drivers"));
     replace(formSlot, accountForm(drivers));
   } catch (e) {
     replace(formSlot, h("p", { class: "error", role: "alert" }, errorText(e)));
   }
+}
+
+/** The link's state as a badge; its title says since when and, when down, why. */
+export function linkBadge(link: AccountLink): HTMLElement {
+  const el = badge(link.state, `link-${link.state}`);
+  const since = `since ${new Date(link.since).toLocaleString()}`;
+  const failed = link.attempts ? ` · ${link.attempts} failed bind${link.attempts === 1 ? "" : "s"} in a row` : "";
+  el.title = link.lastError ? `${link.lastError} (${since}${failed})` : since;
+  return el;
 }
 
 /** A control for one driver field; secret fields are password inputs that are never pre-filled. */
@@ -134,7 +149,8 @@ export async function accountDetailScreen(ctx: Ctx): Promise<void> {
     }
     document.title = `${a.name} · Pombo`;
     replace(body,
-      h("div", { class: "row-between" }, h("h1", null, a.name, " ", badge(a.driver, "driver")), actions(a)),
+      h("div", { class: "row-between" }, h("h1", null, a.name, " ", badge(a.driver, "driver"), a.link ? [" ", linkBadge(a.link)] : null), actions(a)),
+      a.link?.state === "down" ? h("p", { class: "notice warn", id: "link-error" }, `Link down: ${a.link.lastError ?? "unknown reason"}. Pombo keeps retrying.`) : null,
       h("div", { class: "cards" },
         h("div", { class: "stat" }, h("div", { class: "stat-value", id: "quota" }, num(a.quotaPerMinute)), h("div", { class: "stat-label" }, "Messages per minute (quota)"),
           h("small", null, "Σ numbers' msg/s × 60 × 0.9", a.perMinuteCap ? `, capped at ${num(a.perMinuteCap)}` : "")),
