@@ -75,6 +75,9 @@ export function createSystem(config: Config, clock: Clock, log: Logger, opts: { 
       await ticking;
       await runner.stop();
       await drivers.close();
+      // Reports a driver handed over while closing (the sandbox's timers, an SMSC's last deliver_sm) are in the
+      // inbox: let their append and move finish before the environments close.
+      await deps.queue.settled();
       await pool.destroy();
       await storage.close();
     },

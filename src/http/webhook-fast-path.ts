@@ -80,8 +80,8 @@ export async function handleWebhook(deps: Deps, request: Request, path: string, 
   try {
     const q = request.url.indexOf("?");
     const publicUrl = deps.config.baseUrl + path + (q >= 0 ? request.url.slice(q) : "");
-    const headers: Record<string, string> = {};
-    request.headers.forEach((v, k) => (headers[k] = v));
+    // Bun's native copy (lower-case names, as `forEach` gives them); several times cheaper than a JS callback each.
+    const headers = (request.headers as Headers & { toJSON(): Record<string, string> }).toJSON();
     const body = request.method === "GET" ? "" : await readWebhookBody(request);
     return await acceptWebhook(deps, driver, accountId, { url: publicUrl, method: request.method, headers, body });
   } catch (e) {

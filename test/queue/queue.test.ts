@@ -429,3 +429,34 @@ test("absorb: an absorber that throws is rolled back and the batch is queued as 
   expect(await h.runner.runUntilEmpty()).toBe(3);
   expect(seen.sort()).toEqual(["a", "b", "poison"]);
 });
+
+test("accept: jobs accepted in one event-loop turn share one inbox record; each still moves once", async () => {
+  const seen: string[] = [];
+  h.runner.register("hook.in", (job: Job<string>) => void seen.push(job.data), { queue: "webhooks" });
+  const turn = Array.from({ length: 20 }, (_, i) => h.queue.accept({ name: "hook.in", data: `t1-${i}` }));
+  expect(h.queue.inboxDepth()).toBe(20); // counted as accepted before the record is written
+  await Promise.all(turn);
+  await Promise.all(Array.from({ length: 5 }, (_, i) => h.queue.accept({ name: "hook.in", data: `t2-${i}` })));
+  await h.queue.settled();
+  expect(h.queue.inboxDepth()).toBe(0);
+  expect(h.queue.stats().find((s) => s.name === "webhooks")!.depth).toBe(25);
+  expect(await h.runner.runUntilEmpty()).toBe(25);
+  expect(seen.length).toBe(25);
+  expect(new Set(seen).size).toBe(25);
+});
+
+test("accept: records of one or many entries left by a crash are both moved at start-up", async () => {
+  const seen: string[] = [];
+  const register = () => h.runner.register("hook.in", (job: Job<string>) => void seen.push(job.data), { queue: "webhooks" });
+  register();
+  const inbox = h.storage.inbox;
+  await inbox.put(1, ["hook.in", "webhooks", "single", 5, null, null]); // as earlier versions stored them
+  await inbox.put(2, [["hook.in", "webhooks", "batch-a", 5, null, null], ["hook.in", "webhooks", "batch-b", 5, null, null]]);
+  h.restart();
+  register();
+  expect(h.queue.inboxDepth()).toBe(3);
+  await h.queue.settled();
+  expect(await h.runner.runUntilEmpty()).toBe(3);
+  expect(seen.sort()).toEqual(["batch-a", "batch-b", "single"]);
+  expect([...inbox.getKeys()]).toEqual([]);
+});
