@@ -1,3 +1,4 @@
+import { dirname, isAbsolute, join, relative } from "node:path";
 import type { Storage } from "./db.ts";
 
 export type ImportStatus = "queued" | "running" | "done" | "failed";
@@ -46,7 +47,24 @@ export interface ImportRecord extends ImportCounters {
 
 /** The import, or undefined when it does not exist in this company. */
 export function getImport(s: Storage, companyId: string, importId: string): ImportRecord | undefined {
-  return s.db("imports").get([companyId, importId]);
+  const rec = s.db("imports").get([companyId, importId]) as ImportRecord | undefined;
+  return rec && mapPaths(rec, (p) => (isAbsolute(p) ? p : join(dataDirOf(s), p)));
+}
+
+/**
+ * Files under DATA_DIR (uploads, their UTF-8 copies) are stored relative to it and read back absolute, so an
+ * instance restored from a backup, or a moved DATA_DIR, resumes from its own files and never reads (or waits on)
+ * the original's. A file outside DATA_DIR (the CLI's local file) stays absolute.
+ */
+function storedPath(s: Storage, path: string): string {
+  const rel = relative(dataDirOf(s), path);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+const dataDirOf = (s: Storage) => dirname(s.path);
+
+function mapPaths(rec: ImportRecord, f: (path: string) => string): ImportRecord {
+  return { ...rec, path: f(rec.path), ...(rec.format ? { format: { ...rec.format, dataPath: f(rec.format.dataPath) } } : {}) };
 }
 
 /**
@@ -63,7 +81,7 @@ export function putImportSync(s: Storage, rec: ImportRecord): void {
   };
   for (const o of IMPORT_OUTCOMES) delta(o, rec[o] - (before?.[o] ?? 0));
   delta("running", Number(rec.status === "running") - Number(before?.status === "running"));
-  db.putSync(key, rec);
+  db.putSync(key, mapPaths(rec, (p) => storedPath(s, p)));
 }
 
 /** How the rows of an import end, as counted in `ImportCounters` and `importTotals`. */
