@@ -1,5 +1,7 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { parseForm } from "../../src/drivers/fields.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 /** What the standard parser gives, in parseForm's shape. */
 function reference(body: string): Array<[string, string[]]> {

@@ -1,10 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { validateV3Signature } from "plivo/dist/utils/v3Security.js";
 import { createPlivoDriver, parsePlivoTime } from "../../src/drivers/plivo.ts";
 import type { DriverAccount, WebhookRequest } from "../../src/drivers/driver.ts";
 import { startFakePlivo, type FakePlivo } from "../helpers/fake-plivo.ts";
 import { createTestHost } from "../helpers/driver-host.ts";
 import { runDriverConformance, sampleSms, type StatusRow } from "./conformance.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const WEBHOOK = "https://pombo.example.com/webhooks/plivo/acc_1";
 

@@ -1,7 +1,9 @@
-import { expect, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { createDriverRegistry } from "../../src/drivers/registry.ts";
 import { createSandboxDriver } from "../../src/drivers/sandbox.ts";
 import { createTestHost } from "../helpers/driver-host.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 test("lists every driver with its fields, secrets flagged, sandbox first", async () => {
   const registry = createDriverRegistry(createTestHost().host);

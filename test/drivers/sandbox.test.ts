@@ -1,8 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createSandboxDriver, sandboxInboundRequest, sandboxOutcome } from "../../src/drivers/sandbox.ts";
 import type { DriverAccount, StatusUpdate } from "../../src/drivers/driver.ts";
 import { createTestHost } from "../helpers/driver-host.ts";
 import { runDriverConformance, sampleSms, type StatusRow } from "./conformance.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const WEBHOOK = "https://pombo.example.com/webhooks/sandbox/acc_sb";
 const account = (config: Record<string, unknown> = {}): DriverAccount => ({ id: "acc_sb", webhookUrl: WEBHOOK, config });

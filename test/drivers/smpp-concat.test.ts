@@ -3,7 +3,7 @@
  * loopback) delivers the parts as a real one would — UDH + payload octets in short_message, or SAR TLVs — to a
  * whole Pombo on real LMDB; each set must become exactly one stored reply with the full text.
  */
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import smpp from "smpp";
 import type { AuthContext } from "../../src/deps.ts";
 import { linkAllAccounts } from "../../src/services/account-links.ts";
@@ -13,6 +13,8 @@ import { isSuppressed } from "../../src/storage/suppressions.ts";
 import { startFakeSmsc, type FakeSmsc } from "../helpers/fake-smsc.ts";
 import { settle } from "../helpers/settle.ts";
 import { makeCompany, makeSystem, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const CREDS = { systemId: "pombo", password: "s3cr3tpw" };
 const OURS = "+12025550100";

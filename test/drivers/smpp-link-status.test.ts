@@ -4,7 +4,7 @@
  * (still retried, one warning in the log), bound again once the password is fixed; the account API carries
  * `link` only for drivers that keep links, and /metrics has pombo_provider_link_up. Waits poll a condition.
  */
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { AuthContext } from "../../src/deps.ts";
 import type { DriverAccount } from "../../src/drivers/driver.ts";
 import { createSmppDriver } from "../../src/drivers/smpp.ts";
@@ -13,6 +13,8 @@ import { createTestHost, type TestHost } from "../helpers/driver-host.ts";
 import { startFakeSmsc, type FakeSmsc } from "../helpers/fake-smsc.ts";
 import { until } from "../helpers/pombo-process.ts";
 import { makeCompany, makeSystem, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const CREDS = { systemId: "pombo", password: "s3cr3tpw" };
 const WRONG = "not-the-pw-9";

@@ -4,7 +4,7 @@
  * shutdown, and a late bind when it comes up after Pombo. Replies it delivers to a link that never sent are
  * stored. Waits poll a condition with a timeout, never a fixed duration.
  */
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { AuthContext } from "../../src/deps.ts";
 import type { DriverAccount } from "../../src/drivers/driver.ts";
 import { createSmppDriver } from "../../src/drivers/smpp.ts";
@@ -14,6 +14,8 @@ import { createTestHost, type TestHost } from "../helpers/driver-host.ts";
 import { startFakeSmsc, type FakeSmsc } from "../helpers/fake-smsc.ts";
 import { until } from "../helpers/pombo-process.ts";
 import { makeCompany, makeSystem, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const CREDS = { systemId: "pombo", password: "s3cr3tpw" };
 const OURS = "+12025550100";

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { FakeClock } from "../../src/clock.ts";
 import { createLogger } from "../../src/log.ts";
 import { DriverError, type DriverAccount, type WebhookRequest } from "../../src/drivers/driver.ts";
@@ -6,6 +6,8 @@ import { createSmppDriver } from "../../src/drivers/smpp.ts";
 import { concatFromSar, concatFromUdh, joinPartTexts } from "../../src/drivers/smpp-concat.ts";
 import { deliverSmToEvent, encodeParts, parseReceiptText, toSmppAddress, type DeliverSmRecord } from "../../src/drivers/smpp-pdu.ts";
 import { startFakeSmsc, type FakeSmsc } from "../helpers/fake-smsc.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const CREDS = { systemId: "pombo", password: "s3cr3tpw" };
 const sms = (over: Partial<{ to: string; from: string; body: string }> = {}) => ({ messageId: "msg_1", from: "+15550002222", to: "+15550001111", body: "Hello from Pombo", ...over });

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
 import { TelnyxWebhook } from "telnyx/lib/webhooks.js";
 import { DriverError, type DriverAccount } from "../../src/drivers/driver.ts";
@@ -6,6 +6,8 @@ import { createTelnyxDriver } from "../../src/drivers/telnyx.ts";
 import { createTestHost, type TestHost } from "../helpers/driver-host.ts";
 import { startFakeTelnyx, type FakeTelnyx } from "../helpers/fake-telnyx.ts";
 import { driverError, expectLookupFaultsTransient, runDriverConformance, sampleSms, type StatusRow } from "./conformance.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const WEBHOOK = "https://pombo.example.com/webhooks/telnyx/acc_t";
 const otherPublicKey = () => (generateKeyPairSync("ed25519").publicKey.export({ format: "der", type: "spki" }) as Buffer).subarray(-32).toString("base64");

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import twilio from "twilio";
 import { createTwilioDriver } from "../../src/drivers/twilio.ts";
 import { computeTwilioSignature } from "../../src/drivers/twilio-signature.ts";
@@ -7,6 +7,8 @@ import { DriverError, type DriverAccount } from "../../src/drivers/driver.ts";
 import { startFakeTwilio, type FakeTwilio } from "../helpers/fake-twilio.ts";
 import { createTestHost } from "../helpers/driver-host.ts";
 import { runDriverConformance, sampleSms, type StatusRow } from "./conformance.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const WEBHOOK = "https://pombo.example.com/webhooks/twilio/acc_1";
 

@@ -1,10 +1,12 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { SMS } from "@vonage/sms";
 import { DriverError, type DriverAccount, type SmsDriver } from "../../src/drivers/driver.ts";
 import { createVonageDriver, readParams } from "../../src/drivers/vonage.ts";
 import { createTestHost, type TestHost } from "../helpers/driver-host.ts";
 import { startFakeVonage, type FakeVonage, type VonageSigAlgorithm } from "../helpers/fake-vonage.ts";
 import { expectLookupFaultsTransient } from "./conformance.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const never = () => new AbortController().signal;
 const sms = (over: Partial<{ to: string; from: string; body: string }> = {}) => ({ messageId: "msg_1", from: "+15550002222", to: "+447700900000", body: "Hello from Pombo", ...over });

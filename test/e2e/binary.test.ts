@@ -5,12 +5,14 @@
  * namespace with the checkout hidden under an empty tmpfs, so a stray path into node_modules fails here
  * rather than on a customer's VM.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { buildBinary } from "../../scripts/build.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const REPO = resolve(import.meta.dir, "../..");
 const dir = mkdtempSync(join(tmpdir(), "pombo-binary-"));

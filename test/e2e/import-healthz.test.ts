@@ -1,4 +1,4 @@
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { generateCsv } from "../../scripts/gen-csv.ts";
@@ -8,6 +8,8 @@ import { createList } from "../../src/services/lists.ts";
 import { getImport } from "../../src/storage/imports.ts";
 import { createPool } from "../../src/workers/pool.ts";
 import { makeTestApp } from "../helpers/app.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const pool = createPool({ workerThreads: 2 });
 afterAll(async () => await pool.destroy());

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { spawn } from "bun";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -8,6 +8,8 @@ import { FakeClock } from "../../src/clock.ts";
 import { openStorage } from "../../src/storage/db.ts";
 import { getImport, readImportTotals } from "../../src/storage/imports.ts";
 import { geoDataDir } from "../helpers/imports.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const CLI = join(import.meta.dir, "../../src/cli/import.ts");
 let dirs: string[] = [];

@@ -1,4 +1,4 @@
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,8 @@ import { getMessage } from "../../src/storage/messages.ts";
 import { runChild } from "../helpers/child-process.ts";
 import { startFakeTwilio } from "../helpers/fake-twilio.ts";
 import { phones } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const N = 3_000;
 const WORKER = join(import.meta.dir, "fixtures", "send-worker.ts");

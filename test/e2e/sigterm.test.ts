@@ -1,9 +1,11 @@
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { apiLogin, runCli, startPombo, until, type ApiClient } from "../helpers/pombo-process.ts";
 import { phones } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const N = 1_000;
 const dir = mkdtempSync(join(tmpdir(), "pombo-sigterm-"));

@@ -1,7 +1,9 @@
 /** How the process serves the web UI: index.html for app routes, hashed assets cached for a year, never HTML for API paths. */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { buildWeb } from "../../scripts/build-web.ts";
 import { makeTestApp, type TestApp } from "../helpers/app.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let t: TestApp;
 let built: { js: string; css: string };

@@ -1,4 +1,4 @@
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,8 @@ import { isSuppressed } from "../../src/storage/suppressions.ts";
 import { runChild, type ChildControl } from "../helpers/child-process.ts";
 import { startFakeTwilio } from "../helpers/fake-twilio.ts";
 import { phones } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const N = 2_000; // campaign messages, each getting one signed "delivered" callback
 const REPLIES = 1_000; // inbound replies, every 10th a STOP from a recipient

@@ -4,11 +4,13 @@
  * the app (enumerated from `app.routes`, like test/http/security.test.ts), on the company's real ids and on
  * unknown ones. Every answer must be a 4xx with the `{error:{code,message}}` shape — never a 2xx, never a 500.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createCampaign } from "../../src/services/campaigns.ts";
 import { createKeyword } from "../../src/services/keywords.ts";
 import { makeAccount, makeCompany, makeList, makeSystem, phones, type TestSystem } from "../helpers/system.ts";
 import { Prng } from "./prng.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const PER_ROUTE = 150;
 let sys: TestSystem;

@@ -6,7 +6,7 @@
  * memory stays bounded over the run. A failure names the file's number: `FUZZ_FILE=N bun test test/fuzz/csv.test.ts`
  * imports that file alone and prints it, its record and its errors.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,8 @@ import { importErrors } from "../../src/storage/imports.ts";
 import { getList } from "../../src/storage/lists.ts";
 import { makeImportEnv, testPool, type ImportEnv } from "../helpers/imports.ts";
 import { Prng } from "./prng.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const ONLY = process.env.FUZZ_FILE === undefined ? undefined : Number(process.env.FUZZ_FILE);
 const FILES = Number(process.env.FUZZ_FILES ?? 1_200);

@@ -5,7 +5,7 @@
  * must be 403 or a clean 2xx/4xx, never a 500. Then the stored garbage is processed by the real queue: every
  * job ends processed or dead-lettered, nothing stays stuck and nothing escapes as an unhandled rejection.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createHash, createHmac, generateKeyPairSync, sign as edSign, type KeyObject } from "node:crypto";
 import { parseForm } from "../../src/drivers/fields.ts";
 import { computePlivoSignatureV3 } from "../../src/drivers/plivo-signature.ts";
@@ -14,6 +14,8 @@ import { signVonageParams } from "../../src/drivers/vonage-signature.ts";
 import { createAccount } from "../../src/services/accounts.ts";
 import { makeCompany, makeSystem, type TestSystem } from "../helpers/system.ts";
 import { Prng } from "./prng.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const PER_DRIVER = 300;
 const BASE = "http://pombo.test";

@@ -1,8 +1,10 @@
-import { afterEach, beforeEach, expect, test } from "bun:test";
+import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { getAccountById, listAccountIds, listNumbers } from "../../src/storage/accounts.ts";
 import { accountQuotaPerMinute } from "../../src/services/accounts.ts";
 import { toDriverAccount } from "../../src/services/account-config.ts";
 import { api, makeTwoTenants } from "../helpers/app.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let t: Awaited<ReturnType<typeof makeTwoTenants>>;
 beforeEach(async () => {

@@ -1,7 +1,9 @@
-import { afterEach, beforeEach, expect, test } from "bun:test";
+import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { DEFAULT_COMPLIANCE } from "../../src/domain/compliance-settings.ts";
 import { getComplianceSettings } from "../../src/services/compliance.ts";
 import { api, makeTwoTenants } from "../helpers/app.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let t: Awaited<ReturnType<typeof makeTwoTenants>>;
 beforeEach(async () => {

@@ -1,8 +1,10 @@
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import { api, makeTwoTenants } from "../helpers/app.ts";
 import type { JobSpec } from "../../src/queue/types.ts";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {

@@ -1,4 +1,4 @@
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import { changeCampaignStatus, createCampaign } from "../../src/services/campaigns.ts";
 import { createImport } from "../../src/services/imports.ts";
 import { createList } from "../../src/services/lists.ts";
@@ -6,6 +6,8 @@ import { escapeLabel } from "../../src/services/metrics.ts";
 import { putImportSync } from "../../src/storage/imports.ts";
 import { settle } from "../helpers/settle.ts";
 import { makeAccount, makeCompany, makeList, makeSystem, phones, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let sys: TestSystem;
 afterEach(async () => sys && (await sys.destroy()));

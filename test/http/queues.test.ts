@@ -1,9 +1,11 @@
-import { afterEach, beforeEach, expect, test } from "bun:test";
+import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import type { AuthContext } from "../../src/deps.ts";
 import { PermanentJobError } from "../../src/queue/types.ts";
 import { createToken, createUser } from "../../src/services/auth.ts";
 import { settle } from "../helpers/settle.ts";
 import { makeCompany, makeSystem, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const FAIL_JOB = "test.fail";
 let sys: TestSystem;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createToken } from "../../src/services/auth.ts";
 import { createCampaign } from "../../src/services/campaigns.ts";
 import { createEndpoint } from "../../src/services/webhook-endpoints.ts";
@@ -7,6 +7,8 @@ import { addSuppression } from "../../src/services/suppressions.ts";
 import { queryMessages } from "../../src/services/message-view.ts";
 import { settle } from "../helpers/settle.ts";
 import { makeAccount, makeCompany, makeList, makeSystem, phones, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 /** Routes that answer without a session: login, health, docs, first-run hint, provider webhooks (signed). */
 const PUBLIC = [/^\/healthz$/, /^\/metrics$/, /^\/api\/setup$/, /^\/api\/docs/, /^\/api\/openapi\.json$/, /^\/api\/v1\/auth\/login$/, /^\/webhooks\//, /^\/assets\//, /^\/$/, /^\/\*$/];

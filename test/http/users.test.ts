@@ -1,8 +1,10 @@
-import { afterEach, beforeEach, expect, test } from "bun:test";
+import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { createToken } from "../../src/services/auth.ts";
 import { countUserSessions } from "../../src/storage/sessions.ts";
 import { getUserByEmail } from "../../src/storage/users.ts";
 import { api, login, makeTwoTenants } from "../helpers/app.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let t: Awaited<ReturnType<typeof makeTwoTenants>>;
 let ownerA: string;

@@ -1,7 +1,9 @@
-import { afterEach, beforeEach, expect, test } from "bun:test";
+import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { endpointSigningSecret } from "../../src/services/webhook-endpoints.ts";
 import { listEndpointsFor } from "../../src/storage/webhook-endpoints.ts";
 import { api, makeTwoTenants } from "../helpers/app.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let t: Awaited<ReturnType<typeof makeTwoTenants>>;
 let companyA: string;

@@ -1,10 +1,12 @@
-import { expect, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeClock } from "../../src/clock.ts";
 import { JobQueue } from "../../src/queue/queue.ts";
 import { openStorage } from "../../src/storage/db.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const N = 1_500;
 const WORKER = join(import.meta.dir, "fixtures", "crash-worker.ts");

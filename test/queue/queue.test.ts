@@ -1,6 +1,8 @@
-import { afterEach, beforeEach, expect, test } from "bun:test";
+import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { PermanentJobError, RetryLaterError, type Job } from "../../src/queue/types.ts";
 import { openHarness, type QueueHarness } from "./harness.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let h: QueueHarness;
 beforeEach(() => (h = openHarness()));

@@ -1,5 +1,7 @@
-import { expect, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { RateWindow } from "../../src/queue/rate-window.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 test("counts the events of the last 60 seconds only", () => {
   const w = new RateWindow();

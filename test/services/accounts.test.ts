@@ -1,8 +1,10 @@
-import { afterEach, beforeEach, expect, test } from "bun:test";
+import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { changeCampaignStatus, createCampaign } from "../../src/services/campaigns.ts";
 import { deleteAccount } from "../../src/services/accounts.ts";
 import { getAccountById } from "../../src/storage/accounts.ts";
 import { makeAccount, makeCompany, makeList, makeSystem, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let sys: TestSystem;
 beforeEach(() => {

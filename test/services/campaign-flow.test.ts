@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { campaignView, changeCampaignStatus, createCampaign } from "../../src/services/campaigns.ts";
 import { getCampaign } from "../../src/storage/campaigns.ts";
 import { queryMessages } from "../../src/services/message-view.ts";
@@ -6,6 +6,8 @@ import { GENERATE_BUSY_BATCH, generateNextBatch } from "../../src/services/gener
 import { FOREGROUND_QUEUES } from "../../src/queue/handlers-imports.ts";
 import { settle } from "../helpers/settle.ts";
 import { makeAccount, makeCompany, makeList, makeSystem, phones, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let sys: TestSystem;
 afterEach(async () => sys && (await sys.destroy()));

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { addSuppression } from "../../src/services/suppressions.ts";
 import { campaignView, changeCampaignStatus, createCampaign } from "../../src/services/campaigns.ts";
 import { updateComplianceSettings } from "../../src/services/compliance.ts";
@@ -7,6 +7,8 @@ import { queryMessages } from "../../src/services/message-view.ts";
 import type { AuthContext } from "../../src/deps.ts";
 import { settle } from "../helpers/settle.ts";
 import { makeAccount, makeCompany, makeList, makeSystem, phones, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let sys: TestSystem;
 afterEach(async () => sys && (await sys.destroy()));

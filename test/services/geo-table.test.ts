@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { deserialize } from "bson";
@@ -7,6 +7,8 @@ import { openStorage, type Storage } from "../../src/storage/db.ts";
 import { getGeoNode } from "../../src/storage/geo.ts";
 import { GeoLookup } from "../../src/workers/geo-lookup.ts";
 import { geoDataDir } from "../helpers/imports.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let storage: Storage;
 let geo: GeoLookup;

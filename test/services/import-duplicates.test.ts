@@ -1,4 +1,4 @@
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { createImport } from "../../src/services/imports.ts";
@@ -7,6 +7,8 @@ import { rawContactsDb } from "../../src/storage/contacts.ts";
 import { generateCsv } from "../../scripts/gen-csv.ts";
 import { settle } from "../helpers/settle.ts";
 import { makeCompany, makeSystem, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let sys: TestSystem;
 afterEach(async () => sys && (await sys.destroy()));

@@ -2,7 +2,7 @@
  * While foreground work runs, an import commits in small batches (BUSY_BATCH_ROWS) so no single commit holds
  * the event loop for long; the result is the same as with full-size batches.
  */
-import { expect, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { generateCsv } from "../../scripts/gen-csv.ts";
@@ -11,6 +11,8 @@ import { createImport } from "../../src/services/imports.ts";
 import { createList } from "../../src/services/lists.ts";
 import type { ImportRecord } from "../../src/storage/imports.ts";
 import { importSuite } from "../helpers/imports.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const { files, fresh } = importSuite("pombo-import-fg-");
 

@@ -3,7 +3,7 @@
  * through the real worker pool and LMDB: equal to the import's own counters after every committed batch, summed over
  * imports, running only while an import runs, and rebuilt from existing imports by the schema migration.
  */
-import { expect, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +17,8 @@ import { META } from "../../src/storage/keys.ts";
 import { migrate } from "../../src/storage/migrate.ts";
 import { putSuppressionSync } from "../../src/storage/suppressions.ts";
 import { importSuite } from "../helpers/imports.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const { files, fresh } = importSuite("pombo-import-totals-");
 

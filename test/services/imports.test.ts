@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,8 @@ import { importErrors } from "../../src/storage/imports.ts";
 import { getList } from "../../src/storage/lists.ts";
 import { putSuppressionSync } from "../../src/storage/suppressions.ts";
 import { geoDataDir, makeImportEnv, testPool, type ImportEnv } from "../helpers/imports.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let pool: Piscina;
 let env: ImportEnv;

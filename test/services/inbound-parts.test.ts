@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { AuthContext } from "../../src/deps.ts";
 import type { InboundSms } from "../../src/drivers/driver.ts";
 import { deleteAccount } from "../../src/services/accounts.ts";
@@ -9,6 +9,8 @@ import { listInbound } from "../../src/storage/inbound.ts";
 import { listPartSets } from "../../src/storage/inbound-parts.ts";
 import { isSuppressed } from "../../src/storage/suppressions.ts";
 import { makeAccount, makeCompany, makeSystem, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const OURS = "+12025550100";
 const PHONE = "+15550001111";

@@ -1,4 +1,4 @@
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { AuthContext } from "../../src/deps.ts";
 import { createToken } from "../../src/services/auth.ts";
@@ -9,6 +9,8 @@ import { createEndpoint, deleteEndpoint } from "../../src/services/webhook-endpo
 import { DELIVERY_LOG_CAP, getDelivery, listDeliveries, putDeliverySync } from "../../src/storage/webhook-deliveries.ts";
 import { settle } from "../helpers/settle.ts";
 import { makeAccount, makeCompany, makeSystem, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const SECRET = "whsec-receiver-secret-0123456789";
 

@@ -3,7 +3,7 @@
  * send-faults.test.ts checks it for Twilio: a send whose answer was lost is settled from the provider's records and
  * never sent twice; one the provider never stored is found absent and sent once.
  */
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { addNumber, createAccount } from "../../src/services/accounts.ts";
 import { campaignView, changeCampaignStatus, createCampaign } from "../../src/services/campaigns.ts";
 import { queryMessages } from "../../src/services/message-view.ts";
@@ -14,6 +14,8 @@ import { startFakeTelnyx } from "../helpers/fake-telnyx.ts";
 import { startFakeVonage } from "../helpers/fake-vonage.ts";
 import { settle } from "../helpers/settle.ts";
 import { makeCompany, makeList, makeSystem, phones, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 /** What each provider's case needs: its fake, the account config, and what the fake stored. */
 interface ProviderCase {

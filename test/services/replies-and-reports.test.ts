@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { WebhookRequest } from "../../src/drivers/driver.ts";
 import { addNumber, createAccount } from "../../src/services/accounts.ts";
 import { campaignView, changeCampaignStatus, createCampaign } from "../../src/services/campaigns.ts";
@@ -12,6 +12,8 @@ import type { AuthContext } from "../../src/deps.ts";
 import { startFakeTwilio, type FakeTwilio } from "../helpers/fake-twilio.ts";
 import { settle } from "../helpers/settle.ts";
 import { makeCompany, makeList, makeSystem, phones, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let sys: TestSystem;
 let twilio: FakeTwilio;

@@ -1,8 +1,10 @@
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import { pruneStatMinutes, STATS_RETENTION_DAYS } from "../../src/services/stats-retention.ts";
 import { statsTimeseries } from "../../src/services/stats.ts";
 import { bumpStatSync, minuteOf } from "../../src/storage/stats.ts";
 import { makeCompany, makeSystem, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let sys: TestSystem;
 afterEach(async () => sys && (await sys.destroy()));

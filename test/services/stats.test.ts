@@ -1,4 +1,4 @@
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import type { AuthContext } from "../../src/deps.ts";
 import { createToken } from "../../src/services/auth.ts";
 import { changeCampaignStatus, createCampaign } from "../../src/services/campaigns.ts";
@@ -8,6 +8,8 @@ import { getMessage } from "../../src/storage/messages.ts";
 import { minuteOf } from "../../src/storage/stats.ts";
 import { settle } from "../helpers/settle.ts";
 import { makeAccount, makeCompany, makeList, makeSystem, phones, type TestSystem } from "../helpers/system.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let sys: TestSystem;
 afterEach(async () => sys && (await sys.destroy()));

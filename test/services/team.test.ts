@@ -1,10 +1,12 @@
-import { afterEach, beforeEach, expect, test } from "bun:test";
+import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import type { AuthContext } from "../../src/deps.ts";
 import { authenticateSession, createToken, createUser, login } from "../../src/services/auth.ts";
 import { addTeamUser, changeOwnPassword, removeTeamUser, updateTeamUser } from "../../src/services/team.ts";
 import { countUserSessions } from "../../src/storage/sessions.ts";
 import { countOwners, getUser, listCompanyTokens, putUserSync } from "../../src/storage/users.ts";
 import { makeTestApp, type TestApp } from "../helpers/app.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let t: TestApp;
 let owner: AuthContext;

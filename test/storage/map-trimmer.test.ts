@@ -2,12 +2,14 @@
  * The mapped-page trimmer on a real LMDB environment: pages a read touched count in the process's file-backed
  * resident memory until trimmed; after a trim they are released, and every record still reads back intact.
  */
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStorage } from "../../src/storage/db.ts";
 import { createMapTrimmer, mappedResidentBytes } from "../../src/storage/map-trimmer.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 const dir = mkdtempSync(join(tmpdir(), "pombo-trim-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

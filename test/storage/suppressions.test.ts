@@ -1,9 +1,11 @@
-import { afterEach, beforeEach, expect, test } from "bun:test";
+import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStorage, type Storage } from "../../src/storage/db.ts";
 import { getSuppression, isSuppressed, listSuppressions, putSuppressionSync, removeSuppressionSync } from "../../src/storage/suppressions.ts";
+
+setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
 let dir: string;
 let s: Storage;
