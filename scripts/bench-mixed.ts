@@ -39,7 +39,7 @@ execFileSync("bun", [join(import.meta.dir, "build-geo.ts")], { env: { ...process
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: "warn", BASE_URL: base }, join(dir, ".env"));
+const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: "warn", BASE_URL: base, MAPPED_MEMORY_MB: process.env.MAPPED_MEMORY_MB }, join(dir, ".env"));
 const sys = createSystem(config, systemClock, createLogger("warn"));
 const { auth, token } = await benchCompany(sys);
 const companyId = auth.company.id;

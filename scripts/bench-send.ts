@@ -59,7 +59,7 @@ async function waitFor(cond: () => boolean, onTick?: () => void): Promise<void> 
 
 async function throughput(n: number) {
   const dir = mkdtempSync(join(tmpdir(), "pombo-bench-send-"));
-  const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: "warn", BASE_URL: "http://bench.test" }, join(dir, ".env"));
+  const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: "warn", BASE_URL: "http://bench.test", MAPPED_MEMORY_MB: process.env.MAPPED_MEMORY_MB }, join(dir, ".env"));
   const sys = createSystem(config, systemClock, createLogger("warn"));
   const { auth, campaignId } = await setup(sys, n, Math.ceil(n / 54) + 1);
   const view = () => campaignView(sys.deps, getCampaign(sys.deps.storage, auth.company.id, campaignId)!);
@@ -111,7 +111,7 @@ async function bareLmdb(n: number) {
 
 async function pacing(minutes: number) {
   const dir = mkdtempSync(join(tmpdir(), "pombo-bench-pace-"));
-  const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: "warn", BASE_URL: "http://bench.test" }, join(dir, ".env"));
+  const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: "warn", BASE_URL: "http://bench.test", MAPPED_MEMORY_MB: process.env.MAPPED_MEMORY_MB }, join(dir, ".env"));
   const sys = createSystem(config, systemClock, createLogger("warn"));
   const quota = 6000;
   const { auth, campaignId } = await setup(sys, quota * (minutes + 1), quota / 54);
