@@ -8,6 +8,7 @@ const USAGE = `usage: pombo <command>
   serve                                            start the server (same as bun run start); builds the
                                                    geo-prefix table first when it is missing or outdated
   user add --email E --password P --company NAME   create a company (if new) and an owner
+  user password --email E --password P             set a user's password (ends their sessions)
   backup --to DIR                                  hot, consistent copy of the data
   import FILE --list ID [--phone-column C] [--country US]   import a CSV with a progress bar (--resume IMPORT_ID)
   geo rebuild                                      reload the geo-prefix table`;

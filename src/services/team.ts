@@ -98,3 +98,24 @@ export async function changeOwnPassword(
   });
   deps.log.info("password changed", { companyId: auth.company.id, userId: auth.user.id });
 }
+
+/**
+ * Sets a user's password by e-mail, for whoever holds the server (the CLI): the way back in for a company whose
+ * only owner forgot theirs. Ends every session of that user; API tokens stay (they are the company's scripts).
+ * @throws DomainError user_not_found, invalid_email, weak_password.
+ */
+export async function resetPassword(deps: TeamDeps, email: string, password: string): Promise<User> {
+  const s = deps.storage;
+  const known = getUserByEmail(s, normalizeEmail(email));
+  if (!known) throw notFound("user");
+  const passwordHash = await hashPassword(password);
+  const updated = s.env.transactionSync(() => {
+    const cur = getUserByEmail(s, known.email) ?? known;
+    const next: User = { ...cur, passwordHash };
+    putUserSync(s, next);
+    removeUserSessionsSync(s, cur.id);
+    return next;
+  });
+  deps.log.info("password reset from the command line", { companyId: updated.companyId, userId: updated.id });
+  return updated;
+}

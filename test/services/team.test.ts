@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import type { AuthContext } from "../../src/deps.ts";
 import { authenticateSession, createToken, createUser, login } from "../../src/services/auth.ts";
-import { addTeamUser, changeOwnPassword, removeTeamUser, updateTeamUser } from "../../src/services/team.ts";
+import { addTeamUser, changeOwnPassword, removeTeamUser, resetPassword, updateTeamUser } from "../../src/services/team.ts";
 import { countUserSessions } from "../../src/storage/sessions.ts";
 import { countOwners, getUser, listCompanyTokens, putUserSync } from "../../src/storage/users.ts";
 import { makeTestApp, type TestApp } from "../helpers/app.ts";
@@ -92,4 +92,19 @@ test("team changes are logged without passwords", async () => {
   expect(logs).toContain("user removed");
   expect(logs).not.toContain("member password");
   expect(logs).not.toContain("reset password");
+});
+
+test("an owner locked out gets back in: resetPassword (pombo user password) sets it by e-mail and ends their sessions", async () => {
+  const first = await login(t.deps, "owner@a.test", "owner password");
+  const { token } = await createToken(t.deps, owner, "script");
+  expect(await resetPassword(t.deps, "x@a.test", "long enough").catch((e) => e.code)).toBe("user_not_found");
+  expect(await resetPassword(t.deps, "owner@a.test", "short").catch((e) => e.code)).toBe("weak_password");
+  expect(authenticateSession(t.deps, first.token)).toBeDefined(); // refused attempts changed nothing
+  const user = await resetPassword(t.deps, " Owner@A.test ", "a fresh password");
+  expect(user.id).toBe(owner.user.id);
+  expect(authenticateSession(t.deps, first.token)).toBeUndefined();
+  await expect(login(t.deps, "owner@a.test", "owner password")).rejects.toThrow();
+  expect((await login(t.deps, "owner@a.test", "a fresh password")).auth.user.id).toBe(owner.user.id);
+  expect(listCompanyTokens(t.deps.storage, owner.company.id).map((k) => k.name)).toContain("script"); // the company's scripts keep working
+  expect(token).toBeTruthy();
 });
