@@ -136,6 +136,7 @@ async function pacing(minutes: number) {
     const perSec = new Map<number, number>();
     for (const t of inMinute) perSec.set(Math.floor(t / 1000), (perSec.get(Math.floor(t / 1000)) ?? 0) + 1);
     const maxSec = Math.max(...perSec.values());
+    if (process.env.PACE_DEBUG) console.log([...perSec].sort((a, b) => a[0] - b[0]).slice(0, 8).map(([k, v]) => `${k - Math.floor((t0 + m * 60_000) / 1000)}s:${v}`).join(" "));
     worstSecond = Math.max(worstSecond, maxSec);
     console.log(`minute ${m + 1}: ${inMinute.length} sent (${((inMinute.length / quota - 1) * 100).toFixed(2)}% vs quota ${quota}); busiest second ${maxSec} (limit ${1.2 * quota / 60})`);
   }

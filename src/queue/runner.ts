@@ -121,11 +121,23 @@ export class Runner {
     );
   }
 
-  /** A wake can say "due now" for jobs still stored as delayed (the clock moved): move them first. */
+  /**
+   * A wake can say "due now" for jobs still stored as delayed (the clock moved): move them first. Either way the
+   * timer is set for the next delayed job: a pump is not a tick, and without it jobs due a moment later would
+   * wait for an unrelated wake (a send spread over the minute ran in bursts once delivery reports stopped being
+   * jobs whose acks woke the runner).
+   */
   private promoteIfDue(): void {
     const next = this.opts.queue.nextDueAt();
-    if (next === undefined || next > this.opts.clock.now()) return;
-    this.opts.queue.promoteDue().catch((error) => this.opts.log.error("runner: promoting due jobs failed", { error: String(error) }));
+    if (next === undefined) return;
+    if (next > this.opts.clock.now()) return this.armTimer(next);
+    this.opts.queue.promoteDue().then(
+      () => {
+        const after = this.opts.queue.nextDueAt();
+        if (after !== undefined) this.armTimer(after);
+      },
+      (error) => this.opts.log.error("runner: promoting due jobs failed", { error: String(error) }),
+    );
   }
 
   private armTimer(at: number): void {

@@ -289,6 +289,27 @@ test("a started runner wakes on enqueueSync and on enqueue, with no polling", as
   expect(seen.sort()).toEqual(["async", "due", "sync", "wake"]);
 });
 
+test("a started runner sets its timer for the next delayed job after a pump, with no other wake-up", async () => {
+  const seen: string[] = [];
+  let next = gate();
+  h.runner.register("t.run", (job: Job<string>) => {
+    seen.push(job.data);
+    next.resolve();
+  });
+  h.runner.start();
+  const now = h.clock.now();
+  // One job due now (its commit wakes a pump, not the timer), one due 20 ms later: nothing else will wake the runner.
+  await h.queue.enqueueMany([{ name: "t.run", data: "now", runAt: now }, { name: "t.run", data: "later", runAt: now + 20 }]);
+  await next.promise;
+  await h.queue.settled(); // its ack committed, and the wake that follows it …
+  await new Promise((r) => setImmediate(r)); // … pumped, before the clock moves
+  next = gate();
+  h.clock.advance(20);
+  const failAfter = new Promise((_, reject) => setTimeout(() => reject(new Error(`"later" never ran: ${seen}`)), 5_000));
+  await Promise.race([next.promise, failAfter]);
+  expect(seen).toEqual(["now", "later"]);
+});
+
 test("runUntilEmpty runs jobs that handlers enqueue, and honours maxJobs", async () => {
   const seen: number[] = [];
   h.runner.register("chain.run", async (job: Job<number>) => {
