@@ -3,10 +3,10 @@
  * an owner adds a member and sees them listed, changes their role and back; the member sees the team read-only
  * and changes their own password, after which the old one no longer logs in. Screenshots go to test-artifacts/.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { createUser } from "../../src/services/auth.ts";
-import { ARTIFACTS, launchBrowser, shot, startPombo, watchErrors, type RunningPombo } from "../helpers/browser.ts";
+import { ARTIFACTS, launchBrowser, screenshotOnFailure, shot, startPombo, watchErrors, type RunningPombo } from "../helpers/browser.ts";
 
 const OWNER = { email: "owner@team.test", password: "owner's long password" };
 const MEMBER = { email: "member@team.test", password: "member's first password", next: "member's second password" };
@@ -35,18 +35,7 @@ afterAll(async () => {
 });
 
 /** A test step that saves a FAIL-team-<n> screenshot of the page when it fails. */
-let step = 0;
-function uiTest(name: string, fn: () => Promise<void>, timeout = 30_000) {
-  const n = ++step;
-  test(name, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      await shot(page, `FAIL-team-${String(n).padStart(2, "0")}`).catch(() => undefined);
-      throw e;
-    }
-  }, timeout);
-}
+const uiTest = screenshotOnFailure(() => page, "FAIL-team-");
 
 const noPageErrors = () => expect(errors).toEqual([]);
 

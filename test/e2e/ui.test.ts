@@ -5,11 +5,11 @@
  * SMPP account's link badge (refused password → down, fixed → bound).
  * Screenshots of every screen go to test-artifacts/.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { PermanentJobError } from "../../src/queue/types.ts";
 import { createUser } from "../../src/services/auth.ts";
-import { ARTIFACTS, launchBrowser, shot, startPombo, watchErrors, type RunningPombo } from "../helpers/browser.ts";
+import { ARTIFACTS, launchBrowser, screenshotOnFailure, shot, startPombo, watchErrors, type RunningPombo } from "../helpers/browser.ts";
 import { startFakeSmsc } from "../helpers/fake-smsc.ts";
 
 const EMAIL = "owner@acme.test";
@@ -63,18 +63,7 @@ async function withTicks<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** A test step that saves a FAIL-<n> screenshot of the page when it fails. */
-let step = 0;
-function uiTest(name: string, fn: () => Promise<void>, timeout = 30_000) {
-  const n = ++step;
-  test(name, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      await shot(page, `FAIL-${String(n).padStart(2, "0")}`).catch(() => undefined);
-      throw e;
-    }
-  }, timeout);
-}
+const uiTest = screenshotOnFailure(() => page, "FAIL-");
 
 /** Fails on any uncaught script error in the page so far. */
 const noPageErrors = () => expect(errors).toEqual([]);

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { test } from "bun:test";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { systemClock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config.ts";
@@ -84,4 +85,23 @@ export function watchErrors(context: BrowserContext, page: Page): string[] {
   page.on("console", (m) => { if (m.type() === "error" && !/Failed to load resource/.test(m.text())) errors.push(m.text()); });
   void context;
   return errors;
+}
+
+/**
+ * `test` for browser steps: a step that fails saves a `<prefix><n>` screenshot of the page first (n counts the
+ * steps of the file). `page` is read when the step fails, so it may be assigned in `beforeAll`.
+ */
+export function screenshotOnFailure(page: () => Page, prefix: string) {
+  let step = 0;
+  return (name: string, fn: () => Promise<void>, timeout = 30_000) => {
+    const n = ++step;
+    test(name, async () => {
+      try {
+        await fn();
+      } catch (e) {
+        await shot(page(), `${prefix}${String(n).padStart(2, "0")}`).catch(() => undefined);
+        throw e;
+      }
+    }, timeout);
+  };
 }
