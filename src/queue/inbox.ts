@@ -15,6 +15,31 @@ export function fromInboxEntry([name, queue, data, maxAttempts, key, runAt]: Inb
   return { name, queue, data, maxAttempts, key: key ?? undefined, runAt: runAt ?? undefined };
 }
 
+/** Applies moved jobs' data inside a transaction; returns the specs to queue after all (see `JobQueue.absorb`). */
+export type Absorber = (data: unknown[]) => JobSpec[];
+
+/**
+ * The job specs to store for moved inbox entries: each as it was accepted, except those due now whose job name has
+ * an absorber — their data goes to it, grouped by name, in order, and what it returns is stored instead. Runs
+ * inside the move's transaction (absorbers write in it).
+ */
+export function specsToStore(entries: InboxEntry[], absorbers?: ReadonlyMap<string, Absorber>): JobSpec[] {
+  const specs: JobSpec[] = [];
+  const absorbed = new Map<string, unknown[]>();
+  for (const entry of entries) {
+    const spec = fromInboxEntry(entry);
+    if (!absorbers?.has(spec.name) || spec.runAt !== undefined) {
+      specs.push(spec);
+      continue;
+    }
+    let data = absorbed.get(spec.name);
+    if (!data) absorbed.set(spec.name, (data = []));
+    data.push(spec.data);
+  }
+  for (const [name, data] of absorbed) specs.push(...absorbers!.get(name)!(data));
+  return specs;
+}
+
 /**
  * Inbox entries moved into the queue per main transaction (about: whole inbox records move together). Absorbed
  * ones (delivery reports) are applied in it, ~25 µs each on the event loop: 500 keep a move under ~15 ms.

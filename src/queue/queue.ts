@@ -5,7 +5,7 @@ import { DEFAULT_BACKOFF } from "./backoff.ts";
 import { CounterDeltas, readCounter } from "./counters.ts";
 import { decideFailure, type FailureOutcome } from "./failure.ts";
 import { fromTuple, parseJobId } from "./job-record.ts";
-import { fromInboxEntry, InboxMover, toInboxEntry, type InboxEntry } from "./inbox.ts";
+import { InboxMover, specsToStore, toInboxEntry, type Absorber, type InboxEntry } from "./inbox.ts";
 import { JobStore, KEY_MAX } from "./job-store.ts";
 import { QueueLeases } from "./leases.ts";
 import { RateWindow } from "./rate-window.ts";
@@ -20,9 +20,6 @@ export interface JobQueueOptions {
   /** Source of jitter for retry delays; tests pass a fixed one. */
   random?: () => number;
 }
-
-/** Applies moved jobs' data inside a transaction; returns the specs to queue after all (see `JobQueue.absorb`). */
-export type Absorber = (data: unknown[]) => JobSpec[];
 
 /** Called after jobs become runnable or a batch of outcomes commits; `runAt` is the earliest new due time. */
 export type WakeListener = (runAt: number) => void;
@@ -149,20 +146,7 @@ export class JobQueue {
   private storeAccepted(entries: Array<{ key: number; value: InboxEntry }>, absorb: boolean): Job[] {
     const mark = this.store.readInboxMark();
     const now = this.opts.clock.now();
-    const specs: JobSpec[] = [];
-    const absorbed = new Map<string, unknown[]>();
-    for (const { key, value } of entries) {
-      if (key <= mark) continue;
-      const spec = fromInboxEntry(value);
-      if (!absorb || spec.runAt !== undefined || !this.absorbers.has(spec.name)) {
-        specs.push(spec);
-        continue;
-      }
-      let data = absorbed.get(spec.name);
-      if (!data) absorbed.set(spec.name, (data = []));
-      data.push(spec.data);
-    }
-    for (const [name, data] of absorbed) specs.push(...this.absorbers.get(name)!(data));
+    const specs = specsToStore(entries.filter(({ key }) => key > mark).map(({ value }) => value), absorb ? this.absorbers : undefined);
     const jobs: Job[] = [];
     for (const spec of specs) {
       try {
