@@ -3,7 +3,7 @@ import { countSegments } from "../domain/segments.ts";
 import { parseTemplate, renderTemplate, type TemplatePart } from "../domain/template.ts";
 import { CounterBatch, getCampaign, putCampaignSync, type Campaign } from "../storage/campaigns.ts";
 import { listContacts, type Contact } from "../storage/contacts.ts";
-import { newId } from "../storage/ids.ts";
+import { campaignMessageId } from "../storage/ids.ts";
 import { insertMessageSync, type Message, PendingChanges, putMessageSync } from "../storage/messages.ts";
 import { GENERATE_JOB } from "./campaigns.ts";
 
@@ -42,10 +42,11 @@ export async function generateNextBatch(deps: Deps, companyId: string, campaignI
   const prepared = rows.map((row) => {
     const { text, missing } = renderFor(parts, row);
     const seg = countSegments(text);
+    const rand = Math.floor(Math.random() * 0xffffffff);
     const m: Message = {
-      v: 1, id: newId(), companyId, campaignId, accountId: c.accountId, to: row.phone, body: text,
+      v: 1, id: campaignMessageId(rand), companyId, campaignId, accountId: c.accountId, to: row.phone, body: text,
       segments: seg.segments, encoding: seg.encoding, status: "pending", tz: row.geo.timezone ?? "",
-      rand: Math.floor(Math.random() * 0xffffffff), createdAt: now,
+      rand, createdAt: now,
     };
     return { m, missing };
   });

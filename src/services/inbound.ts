@@ -6,7 +6,7 @@ import { getAccountById, type Account } from "../storage/accounts.ts";
 import { newId } from "../storage/ids.ts";
 import { insertInboundSync, type InboundMessage } from "../storage/inbound.ts";
 import { removePartSetSync } from "../storage/inbound-parts.ts";
-import { getRecipient, insertMessageSync, type Message } from "../storage/messages.ts";
+import { getRecipient, insertMessageSync, lastSentMessage, type Message } from "../storage/messages.ts";
 import { isSuppressed, putSuppressionSync, removeSuppressionSync } from "../storage/suppressions.ts";
 import { getComplianceSettings } from "./compliance.ts";
 import { emitEventSync } from "./events.ts";
@@ -86,7 +86,7 @@ function storeReplySync(deps: Deps, account: Account, { settings, stopWords }: R
   const intent: InboundMessage["intent"] = stopWords.has(word) ? "stop" : START_WORDS.includes(word) ? "start" : HELP_WORDS.includes(word) ? "help" : keyword ? "keyword" : "message";
   const rec: InboundMessage = {
     v: 1, id: newId(), companyId, accountId: account.id, providerId: r.providerId, from: r.from, to: r.to, body: r.body,
-    receivedAt: r.at ?? deps.clock.now(), replyTo: getRecipient(s, companyId, r.from)?.lastOutboundMsg, intent,
+    receivedAt: r.at ?? deps.clock.now(), replyTo: lastSentMessage(s, getRecipient(s, companyId, r.from)), intent,
   };
   insertInboundSync(s, rec);
   recordInboundStatSync(deps, companyId, "replies");

@@ -46,7 +46,8 @@ export function queryMessages(s: Storage, companyId: string, q: MessageQuery): {
     const k = key as string[];
     const pos = k[k.length - 1]!;
     if (pos === q.cursor) continue;
-    accept(getMessage(s, q.campaignId ? (value as string) : pos));
+    // campaignMessages hold the id; the listing indexes hold it when it is not the key itself (keys.ts).
+    accept(getMessage(s, (value as string | null) ?? pos));
     last = pos;
     if (items.length >= q.limit || ++scanned >= MAX_SCAN) break;
   }

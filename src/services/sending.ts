@@ -159,7 +159,8 @@ async function settle(deps: Deps, m: Message, patch: Partial<Message>, suppress 
     recordMessageStatsSync(deps, stats, cur, next);
     counters.move(cur.campaignId, cur.status, next.status!);
     if (next.providerId) s.db("providerIds").putSync([m.accountId, next.providerId], m.id);
-    if (next.status === "sent") {
+    // Campaign messages are on the recipient's record since dispatch (lastSentMessage picks the one sent last).
+    if (next.status === "sent" && !m.campaignId) {
       const rk = [m.companyId, m.to];
       s.db("recipients").putSync(rk, { ...s.db("recipients").get(rk), lastOutboundMsg: m.id });
     }

@@ -1,6 +1,7 @@
 import type { Encoding } from "../domain/segments.ts";
 import type { MessageStatus, SkipReason } from "../domain/message.ts";
 import type { Storage } from "./db.ts";
+import { messageListingKey } from "./ids.ts";
 
 /** One outbound message: campaign messages and auto-replies alike. */
 export interface Message {
@@ -30,10 +31,16 @@ export interface Message {
   kind?: "auto_reply" | "stop_confirm" | "start_confirm" | "help";
 }
 
-/** Per (company, phone) facts the sender needs without scanning messages. */
+/**
+ * Per (company, phone) facts the sender needs without scanning messages. Campaign messages are recorded when
+ * dispatch queues them (it reads and writes this record anyway, for the frequency cap); other messages (replies,
+ * confirmations) when they are sent. `lastSentMessage` tells which of them a reply answers.
+ */
 export interface RecipientState {
   lastCampaignAt?: number;
   lastCampaignMsg?: string;
+  /** The campaign message queued before `lastCampaignMsg` (still the last one sent until that one goes out). */
+  prevCampaignMsg?: string;
   lastOutboundMsg?: string;
 }
 
@@ -75,6 +82,17 @@ export function putMessageSync(s: Storage, m: Message): void {
 }
 export const getRecipient = (s: Storage, companyId: string, phone: string): RecipientState | undefined => s.db("recipients").get([companyId, phone]);
 
+/** The message last sent to a recipient, among those its record names (the latest `sentAt`). */
+export function lastSentMessage(s: Storage, rec: RecipientState | undefined): string | undefined {
+  if (!rec) return undefined;
+  let best: Message | undefined;
+  for (const id of [rec.lastOutboundMsg, rec.lastCampaignMsg, rec.prevCampaignMsg]) {
+    const m = id === undefined ? undefined : getMessage(s, id);
+    if (m?.sentAt !== undefined && (!best || m.sentAt > best.sentAt!)) best = m;
+  }
+  return best?.id;
+}
+
 /** Message id for a provider id of an account (delivery reports). */
 export const messageIdByProviderId = (s: Storage, accountId: string, providerId: string): string | undefined =>
   s.db("providerIds").get([accountId, providerId]);
@@ -82,8 +100,11 @@ export const messageIdByProviderId = (s: Storage, accountId: string, providerId:
 /** Writes a new message with its listing indexes. Call inside a write transaction. */
 export function insertMessageSync(s: Storage, m: Message): void {
   putMessageSync(s, m);
-  s.db("companyMessages").putSync([m.companyId, m.id], null);
-  s.db("phoneMessages").putSync([m.companyId, m.to, m.id], null);
+  // Listed newest first by the time-ordered part of the id; the value is the id when it differs (keys.ts).
+  const pos = messageListingKey(m.id);
+  const value = pos === m.id ? null : m.id;
+  s.db("companyMessages").putSync([m.companyId, pos], value);
+  s.db("phoneMessages").putSync([m.companyId, m.to, pos], value);
   if (m.campaignId) s.db("campaignMessages").putSync([m.campaignId, m.to], m.id);
 }
 

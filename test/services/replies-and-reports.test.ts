@@ -125,14 +125,18 @@ describe("inbound replies", () => {
 
   test("STOP suppresses, confirms once, and the next campaign skips the number; START lifts it", async () => {
     const [p] = phones(1);
-    await sendCampaign([p!]);
+    const c1 = await sendCampaign([p!]);
     await reply(p!, "  stop ");
     await reply(p!, "STOP");
     expect(isSuppressed(sys.deps.storage, auth.company.id, p!)).toBe(true);
     expect(sentTo(p!).filter((b) => b.includes("unsubscribed"))).toHaveLength(1);
     const inbound = listInbound(sys.deps.storage, auth.company.id, { phone: p!, limit: 10 }).items;
     expect(inbound).toHaveLength(2);
-    expect(inbound[0]!.replyTo).toBeDefined();
+    // Newest first: the second STOP answers the confirmation, the first one the campaign's message.
+    const [campaignMessage] = queryMessages(sys.deps.storage, auth.company.id, { campaignId: c1.id, limit: 1 }).items;
+    const [confirmation] = queryMessages(sys.deps.storage, auth.company.id, { phone: p!, limit: 1 }).items;
+    expect(confirmation).toMatchObject({ kind: "stop_confirm" });
+    expect(inbound.map((m) => m.replyTo)).toEqual([confirmation!.id, campaignMessage!.id]);
 
     sys.clock.advance(25 * 3600_000);
     const c2 = await sendCampaign([p!]);
