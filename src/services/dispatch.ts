@@ -3,7 +3,8 @@ import { quotaPerMinute } from "../domain/quota.ts";
 import { isInsideWindow } from "../domain/quiet-hours.ts";
 import { getAccountById, listNumbers } from "../storage/accounts.ts";
 import { CounterBatch, getCampaign } from "../storage/campaigns.ts";
-import { getMessage, getRecipient, type Message, PendingChanges, pendingZones, putMessageSync, samplePending } from "../storage/messages.ts";
+import { getMessage, type Message, PendingChanges, pendingZones, putMessageSync, samplePending } from "../storage/messages.ts";
+import { getRecipient, putRecipientSync } from "../storage/recipients.ts";
 import { isSuppressed } from "../storage/suppressions.ts";
 import { getComplianceSettings } from "./compliance.ts";
 import { pickSender } from "./senders.ts";
@@ -108,7 +109,7 @@ export async function dispatchAccount(
         const queued: Message = { ...m, status: "queued", from, queuedAt: now };
         putMessageSync(s, queued);
         // Reserve the recipient now, so a second campaign in this same minute sees the cap.
-        s.db("recipients").putSync([m.companyId, m.to], { ...rec, lastCampaignAt: now, lastCampaignMsg: m.id, prevCampaignMsg: rec?.lastCampaignMsg === m.id ? rec.prevCampaignMsg : rec?.lastCampaignMsg });
+        putRecipientSync(s, m.companyId, m.to, { ...rec, lastCampaignAt: now, lastCampaignMsg: m.id, prevCampaignMsg: rec?.lastCampaignMsg === m.id ? rec.prevCampaignMsg : rec?.lastCampaignMsg });
         counters.move(m.campaignId, "pending", "queued");
         const job: SendJob = { messageId: m.id, companyId: m.companyId, accountId, to: m.to, from, body: m.body, tz: m.tz };
         // No idempotency key: the send job only acts on a message still `queued`, so a second one is harmless.

@@ -4,6 +4,7 @@ import { parseTemplate, renderTemplate, type TemplatePart } from "../domain/temp
 import { CounterBatch, getCampaign, putCampaignSync, type Campaign } from "../storage/campaigns.ts";
 import { listContacts, type Contact } from "../storage/contacts.ts";
 import { campaignMessageId } from "../storage/ids.ts";
+import { recipientSlot } from "../storage/recipients.ts";
 import { insertMessageSync, type Message, PendingChanges, putMessageSync } from "../storage/messages.ts";
 import { GENERATE_JOB } from "./campaigns.ts";
 
@@ -42,7 +43,8 @@ export async function generateNextBatch(deps: Deps, companyId: string, campaignI
   const prepared = rows.map((row) => {
     const { text, missing } = renderFor(parts, row);
     const seg = countSegments(text);
-    const rand = Math.floor(Math.random() * 0xffffffff);
+    // The phone's slot: campaign messages and recipient records share one order (storage/recipients.ts).
+    const rand = recipientSlot(companyId, row.phone);
     const m: Message = {
       v: 1, id: campaignMessageId(rand), companyId, campaignId, accountId: c.accountId, to: row.phone, body: text,
       segments: seg.segments, encoding: seg.encoding, status: "pending", tz: row.geo.timezone ?? "",

@@ -5,6 +5,7 @@ import { getAccountById } from "../storage/accounts.ts";
 import { CounterBatch, getCampaign } from "../storage/campaigns.ts";
 import { batchedWrite } from "../storage/txn-batch.ts";
 import { getMessage, type Message, PendingChanges, putMessageSync } from "../storage/messages.ts";
+import { getRecipient, putRecipientSync } from "../storage/recipients.ts";
 import { isSuppressed, putSuppressionSync } from "../storage/suppressions.ts";
 import { RetryLaterError } from "../queue/types.ts";
 import { toDriverAccount } from "./account-config.ts";
@@ -161,8 +162,7 @@ async function settle(deps: Deps, m: Message, patch: Partial<Message>, suppress 
     if (next.providerId) s.db("providerIds").putSync([m.accountId, next.providerId], m.id);
     // Campaign messages are on the recipient's record since dispatch (lastSentMessage picks the one sent last).
     if (next.status === "sent" && !m.campaignId) {
-      const rk = [m.companyId, m.to];
-      s.db("recipients").putSync(rk, { ...s.db("recipients").get(rk), lastOutboundMsg: m.id });
+      putRecipientSync(s, m.companyId, m.to, { ...getRecipient(s, m.companyId, m.to), lastOutboundMsg: m.id });
     }
     if (suppress) putSuppressionSync(s, m.companyId, m.to, { reason: "carrier_opt_out", at: deps.clock.now() });
   });

@@ -49,7 +49,7 @@ export const DB_NAMES = [
   "pendingIndex", //key: [campaignId, timezone, rand, messageId] → null (pending messages; rand makes a range read a random sample; tz lets quiet hours skip whole zones)
   "pendingZones", //key: [campaignId, timezone]               → number of pending messages in that zone
   "providerIds", // key: [accountId, providerId]              → messageId (ties delivery reports back)
-  "recipients", //  key: [companyId, phone]                   → RecipientState (last campaign send for the frequency cap, last outbound message for replies)
+  "recipients", //  key: [companyId, slot, phone]             → RecipientState (last campaign send for the frequency cap, last outbound message for replies)
   "inbound", //     key: [companyId, inboundId]               → InboundMessage (replies; ids time-ordered)
   "phoneInbound", //key: [companyId, phone, inboundId]        → null (a number's replies)
   "inboundProviderIds", //key: [accountId, providerId]        → inboundId (a webhook delivered twice is stored once)

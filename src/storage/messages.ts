@@ -32,19 +32,6 @@ export interface Message {
 }
 
 /**
- * Per (company, phone) facts the sender needs without scanning messages. Campaign messages are recorded when
- * dispatch queues them (it reads and writes this record anyway, for the frequency cap); other messages (replies,
- * confirmations) when they are sent. `lastSentMessage` tells which of them a reply answers.
- */
-export interface RecipientState {
-  lastCampaignAt?: number;
-  lastCampaignMsg?: string;
-  /** The campaign message queued before `lastCampaignMsg` (still the last one sent until that one goes out). */
-  prevCampaignMsg?: string;
-  lastOutboundMsg?: string;
-}
-
-/**
  * Messages are stored as fixed-position arrays, not objects: one shape for every message whatever fields
  * it has, so msgpack never writes a record definition and reads stay cheap on the hot path.
  */
@@ -80,19 +67,6 @@ export function getMessage(s: Storage, id: string): Message | undefined {
 export function putMessageSync(s: Storage, m: Message): void {
   s.db("messages").putSync(m.id, encodeMessage(m));
 }
-export const getRecipient = (s: Storage, companyId: string, phone: string): RecipientState | undefined => s.db("recipients").get([companyId, phone]);
-
-/** The message last sent to a recipient, among those its record names (the latest `sentAt`). */
-export function lastSentMessage(s: Storage, rec: RecipientState | undefined): string | undefined {
-  if (!rec) return undefined;
-  let best: Message | undefined;
-  for (const id of [rec.lastOutboundMsg, rec.lastCampaignMsg, rec.prevCampaignMsg]) {
-    const m = id === undefined ? undefined : getMessage(s, id);
-    if (m?.sentAt !== undefined && (!best || m.sentAt > best.sentAt!)) best = m;
-  }
-  return best?.id;
-}
-
 /** Message id for a provider id of an account (delivery reports). */
 export const messageIdByProviderId = (s: Storage, accountId: string, providerId: string): string | undefined =>
   s.db("providerIds").get([accountId, providerId]);

@@ -1,6 +1,7 @@
 import type { Storage } from "./db.ts";
 import { rebuildImportTotalsSync } from "./imports.ts";
 import { META } from "./keys.ts";
+import { rekeyRecipientsSync } from "./recipients.ts";
 import { rebuildUserSessionsSync } from "./sessions.ts";
 
 /** One step of the schema: `up` runs once, inside one transaction with the version bump. */
@@ -18,6 +19,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 1, description: "initial layout (storage/keys.ts)", up: () => {} },
   { version: 2, description: "importTotals counted from the existing imports (for /metrics)", up: rebuildImportTotalsSync },
   { version: 3, description: "userSessions indexed from the existing sessions (a user's sessions end together)", up: rebuildUserSessionsSync },
+  { version: 4, description: "recipient records keyed [companyId, slot, phone] (dispatch order)", up: rekeyRecipientsSync },
 ];
 
 /** The version the code expects. */

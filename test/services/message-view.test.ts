@@ -14,7 +14,7 @@ const idAt = (t: number) => Bun.randomUUIDv7("hex", t).replaceAll("-", "");
 
 function message(id: string, companyId: string, to: string, campaignId?: string): Message {
   return {
-    v: 1, id, companyId, campaignId, accountId: "acc", to, body: `body ${id}`, segments: 1, encoding: "gsm7", status: "sent",
+    v: 1, id, companyId, campaignId, accountId: "acc", to, body: `body ${id}`, segments: 1, encoding: "GSM-7", status: "sent",
     tz: "", rand: 0, createdAt: 0,
   };
 }
