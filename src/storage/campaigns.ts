@@ -90,14 +90,14 @@ export function runningByAccount(s: Storage): Map<string, Array<{ campaignId: st
  * Use: `const c = new CounterBatch(s); c.add(id, "sent", 1); c.flushSync();` inside the same transaction.
  */
 export class CounterBatch {
-  private readonly deltas = new Map<string, { key: [string, string]; n: number }>();
+  // campaign → counter → delta (nested maps: no key string built per call on the hot path)
+  private readonly deltas = new Map<string, Map<CounterName, number>>();
   constructor(private readonly s: Storage) {}
 
   add(campaignId: string, name: CounterName, n: number): void {
-    const k = campaignId + "\0" + name;
-    const d = this.deltas.get(k);
-    if (d) d.n += n;
-    else this.deltas.set(k, { key: [campaignId, name], n });
+    let byName = this.deltas.get(campaignId);
+    if (!byName) this.deltas.set(campaignId, (byName = new Map()));
+    byName.set(name, (byName.get(name) ?? 0) + n);
   }
 
   /** Moves one message from one status counter to another. */
@@ -109,8 +109,12 @@ export class CounterBatch {
 
   flushSync(): void {
     const db = this.s.db("campaignCounts");
-    for (const { key, n } of this.deltas.values()) {
-      if (n !== 0) db.putSync(key, ((db.get(key) as number | undefined) ?? 0) + n);
+    for (const [campaignId, byName] of this.deltas) {
+      for (const [name, n] of byName) {
+        if (n === 0) continue;
+        const key = [campaignId, name];
+        db.putSync(key, ((db.get(key) as number | undefined) ?? 0) + n);
+      }
     }
     this.deltas.clear();
   }

@@ -50,14 +50,15 @@ export function openStorage(dataDir: string, { mappedBudgetBytes = DEFAULT_MAPPE
   const trimmer = createMapTrimmer([path, inboxPath], mappedBudgetBytes);
   const trimTimer = mappedBudgetBytes > 0 ? setInterval(() => trimmer.check(), TRIM_CHECK_MS) : undefined;
   trimTimer?.unref();
-  const dbs = new Map<DbName, Database<any, any>>();
-  for (const name of DB_NAMES) dbs.set(name, env.openDB({ name, ...DB_OPTIONS[name] }));
+  // A plain object, not a Map: `db(name)` runs several times per message on the hot path.
+  const dbs: Partial<Record<DbName, Database<any, any>>> = Object.create(null);
+  for (const name of DB_NAMES) dbs[name] = env.openDB({ name, ...DB_OPTIONS[name] });
   return {
     env,
     path,
     inbox,
     db: (name) => {
-      const d = dbs.get(name);
+      const d = dbs[name];
       if (!d) throw new Error(`unknown database ${name}: add it to storage/keys.ts`);
       return d;
     },

@@ -17,7 +17,8 @@ export function bumpStatSync(s: Storage, companyId: string, at: number, kind: St
  * Use: `const b = new StatBatch(s); b.add(companyId, at, "sent"); …; b.flushSync();` inside the transaction.
  */
 export class StatBatch {
-  private readonly deltas = new Map<string, { db: StatsDb; owner: string; minute: number; kind: StatKind; n: number }>();
+  // db → owner → minute → kind → delta (nested maps: no key string built per call on the hot path)
+  private readonly deltas = new Map<StatsDb, Map<string, Map<number, Map<StatKind, number>>>>();
   constructor(private readonly s: Storage) {}
 
   /** Counts for a company (the dashboard). */
@@ -31,16 +32,23 @@ export class StatBatch {
   }
 
   flushSync(): void {
-    for (const d of this.deltas.values()) if (d.n !== 0) bumpSync(this.s, d.db, d.owner, d.minute, d.kind, d.n);
+    for (const [db, owners] of this.deltas) {
+      for (const [owner, minutes] of owners) {
+        for (const [minute, kinds] of minutes) for (const [kind, n] of kinds) if (n !== 0) bumpSync(this.s, db, owner, minute, kind, n);
+      }
+    }
     this.deltas.clear();
   }
 
   private bump(db: StatsDb, owner: string, at: number, kind: StatKind, n: number): void {
     const minute = minuteOf(at);
-    const k = `${db}\0${owner}\0${minute}\0${kind}`;
-    const d = this.deltas.get(k);
-    if (d) d.n += n;
-    else this.deltas.set(k, { db, owner, minute, kind, n });
+    let owners = this.deltas.get(db);
+    if (!owners) this.deltas.set(db, (owners = new Map()));
+    let minutes = owners.get(owner);
+    if (!minutes) owners.set(owner, (minutes = new Map()));
+    let kinds = minutes.get(minute);
+    if (!kinds) minutes.set(minute, (kinds = new Map()));
+    kinds.set(kind, (kinds.get(kind) ?? 0) + n);
   }
 }
 
