@@ -48,13 +48,15 @@ function encodeMessage(m: Message): unknown[] {
   return row;
 }
 
-function decodeMessage(row: unknown[]): Message {
-  const m = { v: 1 } as Record<string, unknown>;
-  for (let i = 0; i < FIELDS.length; i++) {
-    const v = row[i + 1];
-    if (v !== null && v !== undefined) m[FIELDS[i]!] = v;
-  }
-  return m as unknown as Message;
+const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+/** One object literal in FIELDS order (every message the same shape: the hot path's property reads stay monomorphic). */
+function decodeMessage(r: any[]): Message {
+  return {
+    v: 1, id: r[1], companyId: r[2], campaignId: opt(r[3]), accountId: r[4], to: r[5], from: opt(r[6]), body: r[7],
+    segments: r[8], encoding: r[9], status: r[10], tz: r[11], rand: r[12], createdAt: r[13], queuedAt: opt(r[14]),
+    sentAt: opt(r[15]), providerId: opt(r[16]), reason: opt(r[17]), error: opt(r[18]), errorCode: opt(r[19]), kind: opt(r[20]),
+  };
 }
 
 /** One message by id. */
