@@ -13,6 +13,8 @@ import type { ChunkResult } from "../workers/import-chunk.ts";
  */
 export class ChunkCommitter {
   private failure: unknown;
+  /** How long the last batch's transaction callback ran (ms, on this thread): the import's cost to the event loop. */
+  lastApplyMs = 0;
 
   /** `latest` starts as the committed record and follows the queued batches, callback by callback. */
   constructor(
@@ -27,7 +29,9 @@ export class ChunkCommitter {
     await this.s.env.transaction(() => {
       if (this.failure !== undefined) return;
       try {
+        const t0 = performance.now();
         next = this.latest = applyChunk(this.s, this.latest, r, this.isSuppressed, sequential);
+        this.lastApplyMs = performance.now() - t0;
       } catch (e) {
         this.failure = e;
         throw e;

@@ -44,3 +44,24 @@ test("batches shrink while foreground work runs, and grow back when it stops; co
   expect(Math.max(...mixed.batches)).toBeGreaterThan(BATCH_ROWS / 2);
   expect(counts(mixed.done)).toEqual(counts(idle.done));
 });
+
+test("full batches planned before foreground work began are read again in small ones, not committed whole", async () => {
+  const e = fresh();
+  const path = join(files, "b.csv");
+  await generateCsv(path, { rows: 30_000 }, true);
+  const run = async (busy: () => boolean) => {
+    const list = createList(e.deps, "co1", `l${Math.random()}`);
+    const rec = createImport(e.deps, "co1", list.id, { path, bytes: statSync(path).size, ownsFile: false }, {}, false);
+    const batches: number[] = [];
+    let last = 0;
+    const done = (await runImport(e.deps, "co1", rec.id, (r: ImportRecord) => (batches.push(r.rows - last), (last = r.rows)), busy))!;
+    return { done, batches };
+  };
+  const idle = await run(() => false);
+  // Idle while the first chunks are planned (full size), busy from then on.
+  let calls = 0;
+  const switched = await run(() => calls++ >= 3);
+  expect(Math.max(...switched.batches)).toBeLessThan(BUSY_BATCH_ROWS * 2);
+  const counts = (r: ImportRecord) => [r.rows, r.imported, r.duplicates, r.invalid, r.suppressed];
+  expect(counts(switched.done)).toEqual(counts(idle.done));
+});
