@@ -130,7 +130,9 @@ async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportForm
     while (inFlight.length < maxInFlight && next < fileSize) {
       const bytes = chunkBytes();
       const end = nextLineStart(format.dataPath, Math.min(fileSize, next + bytes), fileSize);
-      inFlight.push({ result: run({ ...base, start: next, end, sequential: false }), small: bytes === busyBytes });
+      const result = run({ ...base, start: next, end, sequential: false });
+      result.catch(() => {}); // awaited in order below; one left behind (pool closed, import ended) must not go unhandled
+      inFlight.push({ result, small: bytes === busyBytes });
       next = end;
     }
     const { result, small } = inFlight.shift()!;

@@ -8,6 +8,8 @@ import { getCampaign } from "../../src/storage/campaigns.ts";
 import { listInbound } from "../../src/storage/inbound.ts";
 import { queryMessages } from "../../src/services/message-view.ts";
 import { isSuppressed } from "../../src/storage/suppressions.ts";
+import { ABSORB_MAX, absorbWebhooks, WEBHOOK_JOB } from "../../src/services/webhooks-in.ts";
+import { getMessage, insertMessageSync } from "../../src/storage/messages.ts";
 import type { AuthContext } from "../../src/deps.ts";
 import { startFakeTwilio, type FakeTwilio } from "../helpers/fake-twilio.ts";
 import { settle } from "../helpers/settle.ts";
@@ -77,6 +79,32 @@ describe("delivery reports through the webhook path", () => {
     expect((await post(twilio.inbound(hookUrl(), { from: phones(1)[0]!, to: OUR_NUMBER, body: "hi" }))).status).toBe(200);
     await sys.deps.queue.settled();
     expect(webhooks().depth).toBe(before.depth + 1);
+  });
+
+  test("one inbox move applies at most ABSORB_MAX reports; the rest are queued as jobs and applied by them", async () => {
+    const s = sys.deps.storage;
+    const n = ABSORB_MAX + 50;
+    const ids = Array.from({ length: n }, (_, i) => `absorb${i}`);
+    await s.env.transaction(() => {
+      ids.forEach((id, i) => {
+        insertMessageSync(s, { v: 1, id, companyId: auth.company.id, accountId, to: `+1202${2000000 + i}`, from: OUR_NUMBER, body: "Hi", segments: 1, encoding: "GSM-7", status: "sent", tz: "", rand: 0, createdAt: 0, sentAt: 0, providerId: `SM${id}` });
+        s.db("providerIds").putSync([accountId, `SM${id}`], id);
+      });
+    });
+    // Stored webhooks as Twilio posts them (already verified when accepted: absorbing only parses).
+    const report = (id: string): WebhookRequest => ({
+      url: hookUrl(), method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ MessageSid: `SM${id}`, MessageStatus: "delivered", AccountSid: twilio.accountSid }).toString(),
+    });
+    const jobs = ids.map((id) => ({ driver: "twilio", accountId, req: report(id) }));
+    const later = await s.env.transaction(() => absorbWebhooks(sys.deps, jobs));
+    expect(later).toHaveLength(n - ABSORB_MAX);
+    expect(later.every((j) => j.name === WEBHOOK_JOB)).toBe(true);
+    const delivered = () => ids.filter((id) => getMessage(s, id)!.status === "delivered").length;
+    expect(delivered()).toBe(ABSORB_MAX);
+    await sys.deps.queue.enqueueMany(later);
+    await settle(sys);
+    expect(delivered()).toBe(n);
   });
 
   test("a tampered or unsigned callback gets 403 and nothing is stored", async () => {
