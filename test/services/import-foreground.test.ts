@@ -16,19 +16,22 @@ setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under 
 
 const { files, fresh } = importSuite("pombo-import-fg-");
 
+/** Imports `path` into a new list with `busy` as the foreground probe; the rows each committed batch added. */
+async function importWithProbe(e: ReturnType<typeof fresh>, path: string, busy: () => boolean) {
+  const list = createList(e.deps, "co1", `l${Math.random()}`);
+  const rec = createImport(e.deps, "co1", list.id, { path, bytes: statSync(path).size, ownsFile: false }, {}, false);
+  const batches: number[] = [];
+  let last = 0;
+  const done = (await runImport(e.deps, "co1", rec.id, (r: ImportRecord) => (batches.push(r.rows - last), (last = r.rows)), busy))!;
+  return { done, batches };
+}
+
 test("batches shrink while foreground work runs, and grow back when it stops; counts are unchanged", async () => {
   const e = fresh();
   const path = join(files, "a.csv");
   const rows = 20_000;
   const want = await generateCsv(path, { rows }, true);
-  const importOnce = async (busy: () => boolean) => {
-    const list = createList(e.deps, "co1", `l${Math.random()}`);
-    const rec = createImport(e.deps, "co1", list.id, { path, bytes: statSync(path).size, ownsFile: false }, {}, false);
-    const batches: number[] = [];
-    let last = 0;
-    const done = (await runImport(e.deps, "co1", rec.id, (r: ImportRecord) => (batches.push(r.rows - last), (last = r.rows)), busy))!;
-    return { done, batches };
-  };
+  const importOnce = (busy: () => boolean) => importWithProbe(e, path, busy);
   const idle = await importOnce(() => false);
   const busy = await importOnce(() => true);
   expect(Math.max(...idle.batches)).toBeGreaterThan(BATCH_ROWS / 2);
@@ -49,14 +52,7 @@ test("full batches planned before foreground work began are read again in small 
   const e = fresh();
   const path = join(files, "b.csv");
   await generateCsv(path, { rows: 30_000 }, true);
-  const run = async (busy: () => boolean) => {
-    const list = createList(e.deps, "co1", `l${Math.random()}`);
-    const rec = createImport(e.deps, "co1", list.id, { path, bytes: statSync(path).size, ownsFile: false }, {}, false);
-    const batches: number[] = [];
-    let last = 0;
-    const done = (await runImport(e.deps, "co1", rec.id, (r: ImportRecord) => (batches.push(r.rows - last), (last = r.rows)), busy))!;
-    return { done, batches };
-  };
+  const run = (busy: () => boolean) => importWithProbe(e, path, busy);
   const idle = await run(() => false);
   // Idle while the first chunks are planned (full size), busy from then on.
   let calls = 0;
