@@ -4,10 +4,11 @@ export function newId(): string {
 }
 
 /**
- * Id of a campaign message: its pending-index random component (8 hex digits) followed by a time-ordered id.
- * Messages then sit in the `messages` database in the order dispatch samples them (a range of the pending
- * index), so a round of picks, the sends that follow and their delivery reports touch a few adjacent pages
- * instead of one random page each (measured: 3,600 → 5,600 messages/s in bench:send at 200,000).
+ * Id of a campaign message: its phone's slot (the pending-index random component, recipients.ts; 8 hex digits)
+ * followed by a time-ordered id. Messages then sit in the `messages` database in the order dispatch samples
+ * them (a range of the pending index), so a round of picks, the sends that follow and their delivery reports
+ * touch a few adjacent pages instead of one random page each (measured: 3,600 → 5,600 messages/s in
+ * bench:send at 200,000, with a random slot still).
  */
 export function campaignMessageId(rand: number): string {
   return rand.toString(16).padStart(8, "0") + newId();

@@ -42,14 +42,14 @@ export const DB_NAMES = [
   "campaigns", //   key: [companyId, campaignId]              → Campaign (status, template, lists, generation cursor)
   "campaignCounts", //key: [campaignId, counter]              → number: a status name, "total", "skip:<reason>", "missingFields"; changed in the same txn as what it counts
   "runningCampaigns", //key: [accountId, campaignId]          → companyId (what the minute tick serves)
-  "messages", //    key: messageId                            → Message (one store; status is a field; a campaign message's id starts with its pending rand, so dispatch order is key order: ids.ts)
+  "messages", //    key: messageId                            → Message (one store; status is a field; a campaign message's id starts with its phone's slot, so dispatch order is key order: ids.ts)
   "campaignMessages", //key: [campaignId, phone]              → messageId (one message per phone per campaign; listing)
   "companyMessages", //key: [companyId, listingKey]           → messageId, or null when it equals listingKey (newest-first listing: messageListingKey is time-ordered)
   "phoneMessages", //key: [companyId, phone, listingKey]      → messageId or null, as above (a number's conversation)
-  "pendingIndex", //key: [campaignId, timezone, rand, messageId] → null (pending messages; rand makes a range read a random sample; tz lets quiet hours skip whole zones)
+  "pendingIndex", //key: [campaignId, timezone, rand, messageId] → null (pending messages; rand is the phone's slot, a hash, so a range read from a random point is a random sample; tz lets quiet hours skip whole zones)
   "pendingZones", //key: [campaignId, timezone]               → number of pending messages in that zone
   "providerIds", // key: [accountId, providerId]              → messageId (ties delivery reports back)
-  "recipients", //  key: [companyId, slot, phone]             → RecipientState (last campaign send for the frequency cap, last outbound message for replies)
+  "recipients", //  key: [companyId, slot, phone]             → RecipientState (last campaign send for the frequency cap, last messages sent for replies; slot: recipients.ts)
   "inbound", //     key: [companyId, inboundId]               → InboundMessage (replies; ids time-ordered)
   "phoneInbound", //key: [companyId, phone, inboundId]        → null (a number's replies)
   "inboundProviderIds", //key: [accountId, providerId]        → inboundId (a webhook delivered twice is stored once)
