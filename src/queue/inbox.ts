@@ -46,6 +46,9 @@ export function specsToStore(entries: InboxEntry[], absorbers?: ReadonlyMap<stri
  */
 const INBOX_BATCH = 500;
 
+/** Records kept in memory for the move at most (InboxMover.recent). */
+const RECENT_MAX = 10_000;
+
 /** One inbox record: the entries accepted in one event-loop turn (older versions stored one entry a record). */
 type InboxRecord = InboxEntry[] | InboxEntry;
 
@@ -81,6 +84,12 @@ export class InboxMover {
   private open?: { entries: InboxEntry[]; done: Promise<void> };
   /** Entries appended and not yet moved (for metrics; counted in memory, not by reading the inbox). */
   private unmoved = 0;
+  /**
+   * The records this process appended and has not moved yet, as appended: the move takes them from here instead
+   * of decoding them back from the inbox (records a restart left behind are read from it). Bounded: past
+   * RECENT_MAX records (a move falling far behind) new ones are read back like those.
+   */
+  private readonly recent = new Map<number, InboxEntry[]>();
 
   constructor(private readonly o: InboxMoverOptions) {
     let last = 0;
@@ -102,12 +111,14 @@ export class InboxMover {
     const turn = new Promise<void>((r) => (release = r));
     const done = turn.then(async () => {
       this.open = undefined;
+      const seq = this.nextSeq++;
       try {
-        await this.o.inbox.put(this.nextSeq++, entries);
+        await this.o.inbox.put(seq, entries);
       } catch (error) {
         this.unmoved -= entries.length; // not stored: every caller of this record is told so
         throw error;
       }
+      if (this.recent.size < RECENT_MAX) this.recent.set(seq, entries);
       this.moveSoon();
     });
     this.open = { entries, done };
@@ -153,17 +164,19 @@ export class InboxMover {
       const moved = this.o.readMark();
       // Records a crash left behind after their move committed: moved already, only delete them.
       const stale = [...inbox.getKeys({ end: moved + 1, limit: INBOX_BATCH })];
-      if (stale.length) await inbox.transaction(() => stale.forEach((key) => inbox.removeSync(key)));
+      if (stale.length) await inbox.transaction(() => stale.forEach((key) => (this.recent.delete(key), inbox.removeSync(key))));
       const keys: number[] = [];
       const entries: Array<{ key: number; value: InboxEntry }> = [];
-      for (const { key, value } of inbox.getRange({ start: moved + 1 })) {
+      for (const key of inbox.getKeys({ start: moved + 1 }) as Iterable<number>) {
         if (entries.length >= INBOX_BATCH) break;
-        keys.push(key as number);
-        for (const entry of entriesOf(value as InboxRecord)) entries.push({ key: key as number, value: entry });
+        const record = this.recent.get(key) ?? entriesOf(inbox.get(key) as InboxRecord);
+        keys.push(key);
+        for (const entry of record) entries.push({ key, value: entry });
       }
       if (entries.length === 0) return;
       await this.o.move(entries);
       this.unmoved -= entries.length;
+      for (const key of keys) this.recent.delete(key);
       await inbox.transaction(() => keys.forEach((key) => inbox.removeSync(key)));
     }
   }

@@ -483,3 +483,14 @@ test("accept: records of one or many entries left by a crash are both moved at s
   expect(seen.sort()).toEqual(["batch-a", "batch-b", "single"]);
   expect([...inbox.getKeys()]).toEqual([]);
 });
+
+test("absorb: records this process appended reach the absorber as accepted (not decoded back from the inbox)", async () => {
+  const got: unknown[] = [];
+  h.queue.absorb("hook.in", (data) => (got.push(...data), []));
+  const payloads = Array.from({ length: 5 }, (_, i) => ({ n: i, body: `w${i}` }));
+  await Promise.all(payloads.map((data) => h.queue.accept({ name: "hook.in", data })));
+  await h.queue.settled();
+  expect(got).toHaveLength(5);
+  payloads.forEach((p, i) => expect(got[i]).toBe(p)); // the same objects: no decode on the move
+  expect([...h.storage.inbox.getKeys()]).toEqual([]);
+});
