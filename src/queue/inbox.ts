@@ -164,7 +164,8 @@ export class InboxMover {
       const moved = this.o.readMark();
       // Records a crash left behind after their move committed: moved already, only delete them.
       const stale = [...inbox.getKeys({ end: moved + 1, limit: INBOX_BATCH })];
-      if (stale.length) await inbox.transaction(() => stale.forEach((key) => (this.recent.delete(key), inbox.removeSync(key))));
+      for (const key of stale) this.recent.delete(key);
+      if (stale.length) await inbox.transaction(() => stale.forEach((key) => inbox.removeSync(key)));
       const keys: number[] = [];
       const entries: Array<{ key: number; value: InboxEntry }> = [];
       for (const key of inbox.getKeys({ start: moved + 1 }) as Iterable<number>) {

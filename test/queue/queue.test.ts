@@ -264,49 +264,48 @@ test("enqueueSync inside a caller's transaction commits with its record, or not 
   expect(runs).toBe(1);
 });
 
-test("a started runner wakes on enqueueSync and on enqueue, with no polling", async () => {
+/** Starts the runner with a handler for `name` that records each job's data; `arm()` is the next run after the call. */
+function recordingRunner(name: string) {
   const seen: string[] = [];
-  let next = gate();
-  h.runner.register("w.run", (job: Job<string>) => {
+  let ran = gate();
+  h.runner.register(name, (job: Job<string>) => {
     seen.push(job.data);
-    next.resolve();
+    ran.resolve();
   });
   h.runner.start();
+  return { seen, arm: () => (ran = gate()).promise };
+}
+
+test("a started runner wakes on enqueueSync and on enqueue, with no polling", async () => {
+  const { seen, arm } = recordingRunner("w.run");
+  let ran = arm();
   h.storage.env.transactionSync(() => h.queue.enqueueSync({ name: "w.run", data: "sync" }));
-  await next.promise;
-  next = gate();
+  await ran;
+  ran = arm();
   await h.queue.enqueue({ name: "w.run", data: "async" });
-  await next.promise;
-  next = gate();
+  await ran;
+  ran = arm();
   await h.queue.enqueue({ name: "w.run", data: "due", runAt: h.clock.now() + 5_000 });
   h.clock.advance(5_000);
   await h.queue.enqueue({ name: "w.run", data: "wake" }); // any wake after the clock moved promotes due jobs
-  await next.promise;
-  while (seen.length < 4) {
-    next = gate();
-    await next.promise;
-  }
+  await ran;
+  while (seen.length < 4) await arm();
   expect(seen.sort()).toEqual(["async", "due", "sync", "wake"]);
 });
 
 test("a started runner sets its timer for the next delayed job after a pump, with no other wake-up", async () => {
-  const seen: string[] = [];
-  let next = gate();
-  h.runner.register("t.run", (job: Job<string>) => {
-    seen.push(job.data);
-    next.resolve();
-  });
-  h.runner.start();
+  const { seen, arm } = recordingRunner("t.run");
   const now = h.clock.now();
+  let ran = arm();
   // One job due now (its commit wakes a pump, not the timer), one due 20 ms later: nothing else will wake the runner.
   await h.queue.enqueueMany([{ name: "t.run", data: "now", runAt: now }, { name: "t.run", data: "later", runAt: now + 20 }]);
-  await next.promise;
+  await ran;
   await h.queue.settled(); // its ack committed, and the wake that follows it …
   await new Promise((r) => setImmediate(r)); // … pumped, before the clock moves
-  next = gate();
+  ran = arm();
   h.clock.advance(20);
   const failAfter = new Promise((_, reject) => setTimeout(() => reject(new Error(`"later" never ran: ${seen}`)), 5_000));
-  await Promise.race([next.promise, failAfter]);
+  await Promise.race([ran, failAfter]);
   expect(seen).toEqual(["now", "later"]);
 });
 
