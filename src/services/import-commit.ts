@@ -1,52 +1,87 @@
-import type { Storage } from "../storage/db.ts";
-import { putImportSync, type ImportRecord } from "../storage/imports.ts";
+import type { Store } from "../storage/db.ts";
+import { getImport, putImportSync, type ImportRecord } from "../storage/imports.ts";
 import { rawContactsDb } from "../storage/contacts.ts";
 import { getListRecord, putListSync } from "../storage/lists.ts";
 import type { ChunkResult } from "../workers/import-chunk.ts";
 
+/** What the pool's `commitChunk` task needs: the import by id, and the chunk to write after its checkpoint. */
+export interface CommitTask {
+  dataDir: string;
+  /** Names one run of the import: a worker reads the suppression list once per run. */
+  run: string;
+  companyId: string;
+  importId: string;
+  result: ChunkResult;
+  sequential: boolean;
+}
+
+/** The import record after the batch, and how long the batch's transaction held its writer (ms). */
+export interface CommitAnswer {
+  record: ImportRecord;
+  applyMs: number;
+}
+
+type Pool = { run(task: unknown, options: { name: string }): Promise<unknown> };
+
 /**
  * Commits an import's chunks strictly in file order, each in ONE transaction with the import's counters and
  * checkpoint, so a crash leaves either all of a batch or none of it and a resume starts exactly after the last
- * committed batch. `commit` may be called again before the previous commit resolves: lmdb runs the queued
- * callbacks in call order on this thread, each reading the record the previous one produced, so the writer
- * fills the next batch while the last one is written out. After a failed batch, later ones write nothing.
+ * committed batch. The transaction runs in a pool worker (`commitChunk`), not on this thread: a 10,000-row batch
+ * holds its writer for ~100 ms, which on the event loop was time every webhook and API request waited.
+ * `commit` may be called again before the previous commit resolves: it runs once that one has committed. After a
+ * failed batch, later ones write nothing.
  */
 export class ChunkCommitter {
-  private failure: unknown;
-  /** How long the last batch's transaction callback ran (ms, on this thread): the import's cost to the event loop. */
+  private last: Promise<unknown> = Promise.resolve();
+  /** How long the last batch's transaction ran (ms, in its worker): the import's hold on the single writer. */
   lastApplyMs = 0;
 
-  /** `latest` starts as the committed record and follows the queued batches, callback by callback. */
   constructor(
-    private readonly s: Storage,
-    public latest: ImportRecord,
-    private readonly isSuppressed: (phone: string) => boolean,
+    private readonly pool: Pool,
+    private readonly base: Omit<CommitTask, "result" | "sequential">,
   ) {}
 
   /** Queues one chunk; resolves, once committed, to the record after it. */
-  async commit(r: ChunkResult, sequential: boolean): Promise<ImportRecord> {
-    let next: ImportRecord | undefined;
-    await this.s.env.transaction(() => {
-      if (this.failure !== undefined) return;
-      try {
-        const t0 = performance.now();
-        next = this.latest = applyChunk(this.s, this.latest, r, this.isSuppressed, sequential);
-        this.lastApplyMs = performance.now() - t0;
-      } catch (e) {
-        this.failure = e;
-        throw e;
-      }
+  commit(result: ChunkResult, sequential: boolean): Promise<ImportRecord> {
+    const done = this.last.then(() => this.pool.run({ ...this.base, result, sequential } satisfies CommitTask, { name: "commitChunk" }) as Promise<CommitAnswer>);
+    this.last = done;
+    return done.then((answer) => {
+      this.lastApplyMs = answer.applyMs;
+      return answer.record;
     });
-    if (next === undefined) throw this.failure;
-    return next;
   }
+}
+
+/**
+ * Writes one chunk of an import in one transaction of `s` (the `commitChunk` task, in a pool worker). Safe to run
+ * twice: a chunk that starts before the committed checkpoint was written already and is left alone; one that
+ * does not start at it is refused.
+ * @throws Error when the import is gone or the chunk does not follow its checkpoint.
+ */
+export function commitChunkSync(s: Store, task: CommitTask, isSuppressed: (phone: string) => boolean): CommitAnswer {
+  let answer: CommitAnswer | undefined;
+  rawContactsDb(s); // opened before the transaction
+  s.env.transactionSync(() => {
+    const rec = getImport(s, task.companyId, task.importId);
+    if (!rec) throw new Error(`import ${task.importId} not found`);
+    const at = rec.checkpoint.offset;
+    if (at > task.result.start) {
+      answer = { record: rec, applyMs: 0 };
+      return;
+    }
+    if (at !== task.result.start) throw new Error(`import ${task.importId}: chunk at byte ${task.result.start} does not follow the checkpoint at ${at}`);
+    const t0 = performance.now();
+    const record = applyChunk(s, rec, task.result, isSuppressed, task.sequential);
+    answer = { record, applyMs: performance.now() - t0 };
+  });
+  return answer!;
 }
 
 /**
  * Writes one chunk inside the caller's transaction: the first occurrence of a phone on a list wins, later ones
  * count as duplicates, suppressed phones are skipped. Returns the updated record (the argument is not changed).
  */
-function applyChunk(s: Storage, rec: ImportRecord, r: ChunkResult, isSuppressed: (phone: string) => boolean, sequential: boolean): ImportRecord {
+function applyChunk(s: Store, rec: ImportRecord, r: ChunkResult, isSuppressed: (phone: string) => boolean, sequential: boolean): ImportRecord {
   const { companyId: c, listId: l, id } = rec;
   const contacts = rawContactsDb(s);
   // The duplicate check goes through the ordinary handle: inside the writer's transaction the raw binary-key
@@ -87,3 +122,15 @@ function applyChunk(s: Storage, rec: ImportRecord, r: ChunkResult, isSuppressed:
 }
 
 const NO_OVERWRITE = { noOverwrite: true } as never;
+
+/** Suppression lists up to this size are read into memory once per import run; bigger ones are checked per row. */
+const SUPPRESSION_SET_MAX = 500_000;
+
+/** Membership test for the company's suppression list: an in-memory set when small, else an LMDB read per row. */
+export function suppressionCheck(s: Store, companyId: string): (phone: string) => boolean {
+  const db = s.db("suppressions");
+  const phones = new Set<string>();
+  for (const key of db.getKeys({ start: [companyId], end: [companyId, "\uffff"], limit: SUPPRESSION_SET_MAX + 1 })) phones.add((key as string[])[1]!);
+  if (phones.size <= SUPPRESSION_SET_MAX) return (phone) => phones.has(phone);
+  return (phone) => db.doesExist([companyId, phone]);
+}

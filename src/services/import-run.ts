@@ -1,7 +1,7 @@
 import { existsSync, rmSync, statSync } from "node:fs";
 import type { Deps } from "../deps.ts";
 import type { Storage } from "../storage/db.ts";
-import { contactKeyPrefix, rawContactsDb } from "../storage/contacts.ts";
+import { contactKeyPrefix } from "../storage/contacts.ts";
 import { getImport, putImportSync, type ImportFormat, type ImportRecord } from "../storage/imports.ts";
 import { FileFormatError } from "../workers/csv-format.ts";
 import { nextLineStart, readRange } from "../workers/chunk-reader.ts";
@@ -39,13 +39,11 @@ export const BATCH_ROWS = 10_000;
  * bench:mixed); 1,000 rows keep it near 20 ms.
  */
 export const BUSY_BATCH_ROWS = 1_000;
-/** Suppression lists up to this size are read into memory once per import; bigger ones are checked per row. */
-const SUPPRESSION_SET_MAX = 500_000;
 
 /**
  * Runs an import to the end, or resumes it from its last committed batch (safe to re-run any time: a finished
- * import is left alone). Workers parse, normalise and enrich line-aligned byte ranges in parallel; this (main)
- * thread commits their results strictly in file order. A quoted line break switches to sequential reading from
+ * import is left alone). Workers parse, normalise and enrich line-aligned byte ranges in parallel and commit the
+ * results strictly in file order, one batch at a time (ChunkCommitter); this thread only plans and orders them. A quoted line break switches to sequential reading from
  * that chunk on. A bad file ends as `failed` with a reason; other errors propagate so the job is retried.
  */
 export async function runImport(deps: RunDeps, companyId: string, importId: string, onProgress?: (rec: ImportRecord) => void, isForegroundBusy?: ForegroundProbe): Promise<ImportRecord | undefined> {
@@ -93,10 +91,9 @@ async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportForm
   const busyBytes = Math.max(16 * 1024, Math.round((fullBytes * BUSY_BATCH_ROWS) / BATCH_ROWS));
   const chunkBytes = () => (isForegroundBusy?.() ? busyBytes : fullBytes);
   const keyPrefix = contactKeyPrefix(start.companyId, start.listId);
-  rawContactsDb(deps.storage); // opened before the first transaction
   const base = { path: format.dataPath, fileSize, delimiter: format.delimiter, fields: format.fields, phoneIndex: format.phoneIndex, defaultCountry: start.defaultCountry, dataDir: deps.config.dataDir, keyPrefix };
   const run = (task: ChunkTask) => deps.pool.run(task, { name: "importChunk" }) as Promise<ChunkResult>;
-  const committer = new ChunkCommitter(deps.storage, start, suppressionCheck(deps.storage, start.companyId));
+  const committer = new ChunkCommitter(deps.pool, { dataDir: deps.config.dataDir, run: crypto.randomUUID(), companyId: start.companyId, importId: start.id });
   // At most two commits outstanding: the writer fills batch N+1 while batch N is being written out.
   let pending: Promise<ImportRecord> | undefined;
   let committed = start;
@@ -168,13 +165,4 @@ function estimateChunkBytes(rec: ImportRecord, format: ImportFormat, fileSize: n
   for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) lines++;
   const avg = sample / Math.max(1, lines);
   return Math.min(8 * 1024 * 1024, Math.max(16 * 1024, Math.round(avg * BATCH_ROWS)));
-}
-
-/** Membership test for the company's suppression list: an in-memory set when small, else an LMDB read per row. */
-function suppressionCheck(s: Storage, companyId: string): (phone: string) => boolean {
-  const db = s.db("suppressions");
-  const phones = new Set<string>();
-  for (const key of db.getKeys({ start: [companyId], end: [companyId, "\uffff"], limit: SUPPRESSION_SET_MAX + 1 })) phones.add((key as string[])[1]!);
-  if (phones.size <= SUPPRESSION_SET_MAX) return (phone) => phones.has(phone);
-  return (phone) => db.doesExist([companyId, phone]);
 }

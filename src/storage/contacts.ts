@@ -2,7 +2,7 @@ import * as lmdb from "lmdb";
 import type { Database } from "lmdb";
 import { pack, unpack } from "msgpackr";
 import type { GeoInfo } from "../domain/geo.ts";
-import type { Storage } from "./db.ts";
+import type { Store } from "./db.ts";
 
 /**
  * A contact on a list, as import workers pack it (msgpack bytes stored as the value, so the single writer
@@ -52,23 +52,23 @@ export function contactKeyPrefix(companyId: string, listId: string): Uint8Array 
 // lmdb exports ordered-binary's key encoder at run time; its type declarations do not list it.
 const { keyValueToBuffer } = lmdb as unknown as { keyValueToBuffer(key: unknown): Uint8Array };
 
-const rawHandles = new WeakMap<Storage, Database<Uint8Array, Uint8Array>>();
+const rawHandles = new WeakMap<Store, Database<Uint8Array, Uint8Array>>();
 
 /** `contacts` with binary keys and values, for the import writer (keys from `contactKeyPrefix`). Call outside a transaction. */
-export function rawContactsDb(s: Storage): Database<Uint8Array, Uint8Array> {
+export function rawContactsDb(s: Store): Database<Uint8Array, Uint8Array> {
   let db = rawHandles.get(s);
   if (!db) rawHandles.set(s, (db = s.env.openDB({ name: "contacts", encoding: "binary", keyEncoding: "binary" }) as unknown as Database<Uint8Array, Uint8Array>));
   return db;
 }
 
 /** One contact of a list, or undefined. */
-export function getContact(s: Storage, companyId: string, listId: string, phone: string): Contact | undefined {
+export function getContact(s: Store, companyId: string, listId: string, phone: string): Contact | undefined {
   const v = s.db("contacts").get([companyId, listId, phone]);
   return v ? unpackContact(phone, v) : undefined;
 }
 
 /** A page of a list's contacts in phone order; `cursor` is the last phone of the previous page. */
-export function listContacts(s: Storage, companyId: string, listId: string, limit: number, cursor?: string): { items: Contact[]; next?: string } {
+export function listContacts(s: Store, companyId: string, listId: string, limit: number, cursor?: string): { items: Contact[]; next?: string } {
   const items: Contact[] = [];
   const start = cursor ? [companyId, listId, cursor] : [companyId, listId];
   for (const { key, value } of s.db("contacts").getRange({ start, end: [companyId, listId, "\uffff"] })) {
@@ -84,7 +84,7 @@ export function listContacts(s: Storage, companyId: string, listId: string, limi
  * Ids of the company's lists that hold `phone`: one read per list of the company (lists are few; a per-phone
  * index would cost every imported row a second write).
  */
-export function listsOfPhone(s: Storage, companyId: string, phone: string): string[] {
+export function listsOfPhone(s: Store, companyId: string, phone: string): string[] {
   const contacts = s.db("contacts");
   const ids: string[] = [];
   for (const { value } of s.db("lists").getRange({ start: [companyId], end: [companyId, "\uffff"] })) {

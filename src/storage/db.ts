@@ -4,17 +4,24 @@ import { open, type Database, type RootDatabase } from "lmdb";
 import { DB_NAMES, DB_OPTIONS, type DbName } from "./keys.ts";
 import { createMapTrimmer } from "./map-trimmer.ts";
 
-/** One LMDB environment with Pombo's named databases. All writes happen on the main thread. */
-export interface Storage {
+/**
+ * The main LMDB environment with Pombo's named databases, as any thread opens it: the main thread (Storage) and
+ * the import workers, which commit their own batches (workers/import-commit.ts).
+ */
+export interface Store {
   readonly env: RootDatabase;
   readonly path: string;
+  db<V = any>(name: DbName): Database<V, any>;
+}
+
+/** The main environment with the inbox: what the process runs on. Most writes happen on the main thread. */
+export interface Storage extends Store {
   /**
    * A second, small environment (`dataDir/inbox`, own writer thread and commits): jobs that must be durable
    * fast whatever the main environment is busy with land here first (JobQueue.accept), keyed by an increasing
    * number, and move into the main queue moments later. See keys.ts.
    */
   readonly inbox: RootDatabase<unknown, number>;
-  db<V = any>(name: DbName): Database<V, any>;
   close(): Promise<void>;
 }
 
@@ -41,31 +48,41 @@ const TRIM_CHECK_MS = 500;
  * inbox environment. `mappedBudgetBytes` bounds the file pages kept mapped (0: no bound).
  */
 export function openStorage(dataDir: string, { mappedBudgetBytes = DEFAULT_MAPPED_BUDGET_BYTES } = {}): Storage {
-  const path = join(dataDir, "db");
-  mkdirSync(path, { recursive: true });
-  const env = open({ path, maxDbs: 64, ...ENV_OPTIONS });
+  const { env, path, db } = openStore(dataDir);
   const inboxPath = join(dataDir, "inbox");
   mkdirSync(inboxPath, { recursive: true });
   const inbox = open<unknown, number>({ path: inboxPath, ...ENV_OPTIONS });
   const trimmer = createMapTrimmer([path, inboxPath], mappedBudgetBytes);
   const trimTimer = mappedBudgetBytes > 0 ? setInterval(() => trimmer.check(), TRIM_CHECK_MS) : undefined;
   trimTimer?.unref();
+  return {
+    env,
+    path,
+    inbox,
+    db,
+    close: async () => {
+      clearInterval(trimTimer);
+      await Promise.all([env.committed, inbox.committed]);
+      await Promise.all([env.close(), inbox.close()]);
+    },
+  };
+}
+
+/** Opens (creating if needed) the main environment under `dataDir/db` with every database in keys.ts. */
+export function openStore(dataDir: string): Store {
+  const path = join(dataDir, "db");
+  mkdirSync(path, { recursive: true });
+  const env = open({ path, maxDbs: 64, ...ENV_OPTIONS });
   // A plain object, not a Map: `db(name)` runs several times per message on the hot path.
   const dbs: Partial<Record<DbName, Database<any, any>>> = Object.create(null);
   for (const name of DB_NAMES) dbs[name] = env.openDB({ name, ...DB_OPTIONS[name] });
   return {
     env,
     path,
-    inbox,
     db: (name) => {
       const d = dbs[name];
       if (!d) throw new Error(`unknown database ${name}: add it to storage/keys.ts`);
       return d;
-    },
-    close: async () => {
-      clearInterval(trimTimer);
-      await Promise.all([env.committed, inbox.committed]);
-      await Promise.all([env.close(), inbox.close()]);
     },
   };
 }

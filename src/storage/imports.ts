@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, join, relative } from "node:path";
-import type { Storage } from "./db.ts";
+import type { Store } from "./db.ts";
 
 export type ImportStatus = "queued" | "running" | "done" | "failed";
 
@@ -46,7 +46,7 @@ export interface ImportRecord extends ImportCounters {
 }
 
 /** The import, or undefined when it does not exist in this company. */
-export function getImport(s: Storage, companyId: string, importId: string): ImportRecord | undefined {
+export function getImport(s: Store, companyId: string, importId: string): ImportRecord | undefined {
   const rec = s.db("imports").get([companyId, importId]) as ImportRecord | undefined;
   return rec && mapPaths(rec, (p) => (isAbsolute(p) ? p : join(dataDirOf(s), p)));
 }
@@ -56,12 +56,12 @@ export function getImport(s: Storage, companyId: string, importId: string): Impo
  * instance restored from a backup, or a moved DATA_DIR, resumes from its own files and never reads (or waits on)
  * the original's. A file outside DATA_DIR (the CLI's local file) stays absolute.
  */
-function storedPath(s: Storage, path: string): string {
+function storedPath(s: Store, path: string): string {
   const rel = relative(dataDirOf(s), path);
   return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
-const dataDirOf = (s: Storage) => dirname(s.path);
+const dataDirOf = (s: Store) => dirname(s.path);
 
 function mapPaths(rec: ImportRecord, f: (path: string) => string): ImportRecord {
   return { ...rec, path: f(rec.path), ...(rec.format ? { format: { ...rec.format, dataPath: f(rec.format.dataPath) } } : {}) };
@@ -72,7 +72,7 @@ function mapPaths(rec: ImportRecord, f: (path: string) => string): ImportRecord 
  * or not), in the same transaction, so the totals are exact across crashes and resumes. Call inside the caller's
  * transaction when it commits with other changes.
  */
-export function putImportSync(s: Storage, rec: ImportRecord): void {
+export function putImportSync(s: Store, rec: ImportRecord): void {
   const db = s.db("imports");
   const key = [rec.companyId, rec.id];
   const before = db.get(key) as ImportRecord | undefined;
@@ -88,15 +88,15 @@ export function putImportSync(s: Storage, rec: ImportRecord): void {
 export const IMPORT_OUTCOMES = ["imported", "duplicates", "invalid", "suppressed"] as const;
 export type ImportTotal = (typeof IMPORT_OUTCOMES)[number] | "running";
 
-const readTotal = (s: Storage, k: ImportTotal): number => (s.db("importTotals").get(k) as number | undefined) ?? 0;
+const readTotal = (s: Store, k: ImportTotal): number => (s.db("importTotals").get(k) as number | undefined) ?? 0;
 
 /** Rows of every import so far by outcome, and how many imports are running now: five reads, no scan. */
-export function readImportTotals(s: Storage): Record<ImportTotal, number> {
+export function readImportTotals(s: Store): Record<ImportTotal, number> {
   return { imported: readTotal(s, "imported"), duplicates: readTotal(s, "duplicates"), invalid: readTotal(s, "invalid"), suppressed: readTotal(s, "suppressed"), running: readTotal(s, "running") };
 }
 
 /** Recounts `importTotals` from every import record (the schema migration that introduced them). */
-export function rebuildImportTotalsSync(s: Storage): void {
+export function rebuildImportTotalsSync(s: Store): void {
   const totals: Record<ImportTotal, number> = { imported: 0, duplicates: 0, invalid: 0, suppressed: 0, running: 0 };
   for (const { value } of s.db("imports").getRange()) {
     const rec = value as ImportRecord;
@@ -107,7 +107,7 @@ export function rebuildImportTotalsSync(s: Storage): void {
 }
 
 /** Rejected rows of an import in line order: [line, reason, raw]. */
-export function* importErrors(s: Storage, companyId: string, importId: string): Generator<[number, string, string]> {
+export function* importErrors(s: Store, companyId: string, importId: string): Generator<[number, string, string]> {
   for (const { key, value } of s.db("importErrors").getRange({ start: [companyId, importId], end: [companyId, importId, Infinity] })) {
     yield [(key as [string, string, number])[2], value[0], value[1]];
   }

@@ -1,4 +1,4 @@
-import type { Storage } from "./db.ts";
+import type { Store } from "./db.ts";
 
 /** A contact list. `contacts` changes in the same transaction as the contacts it counts. */
 export interface ContactList {
@@ -12,30 +12,30 @@ export interface ContactList {
 }
 
 /** The list, or undefined (also while it is being deleted). */
-export function getList(s: Storage, companyId: string, listId: string): ContactList | undefined {
+export function getList(s: Store, companyId: string, listId: string): ContactList | undefined {
   const l = s.db("lists").get([companyId, listId]) as ContactList | undefined;
   return l && !l.deleting ? l : undefined;
 }
 
 /** The raw record, deleting or not (for the deletion job). */
-export function getListRecord(s: Storage, companyId: string, listId: string): ContactList | undefined {
+export function getListRecord(s: Store, companyId: string, listId: string): ContactList | undefined {
   return s.db("lists").get([companyId, listId]);
 }
 
 /** Writes a list record; call inside the caller's transaction when it commits with other changes. */
-export function putListSync(s: Storage, companyId: string, list: ContactList): void {
+export function putListSync(s: Store, companyId: string, list: ContactList): void {
   s.db("lists").putSync([companyId, list.id], list);
 }
 
 /** The company's lists (not being deleted), oldest first (ids are time-ordered). */
-export function listLists(s: Storage, companyId: string): ContactList[] {
+export function listLists(s: Store, companyId: string): ContactList[] {
   const out: ContactList[] = [];
   for (const { value } of s.db("lists").getRange({ start: [companyId], end: [companyId, "\uffff"] })) if (!value.deleting) out.push(value);
   return out;
 }
 
 /** The company owning a list id, found by scanning lists (for the CLI, which has only the list id). */
-export function findListCompany(s: Storage, listId: string): string | undefined {
+export function findListCompany(s: Store, listId: string): string | undefined {
   for (const key of s.db("lists").getKeys()) if ((key as string[])[1] === listId) return (key as string[])[0];
   return undefined;
 }

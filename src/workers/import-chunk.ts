@@ -1,5 +1,3 @@
-import { open, type RootDatabase } from "lmdb";
-import { join } from "node:path";
 import type { CountryCode } from "libphonenumber-js/max";
 import type { GeoNode } from "../domain/geo.ts";
 import { PhoneNormaliser } from "../domain/phone.ts";
@@ -8,6 +6,7 @@ import { ContactBatch, type ContactRows } from "./contact-batch.ts";
 import { decodeText } from "./csv-format.ts";
 import { parseRecords } from "./csv-records.ts";
 import { GeoLookup } from "./geo-lookup.ts";
+import { workerStore } from "./worker-store.ts";
 
 /** One byte range of an import file for a worker. `sequential` ranges may contain quoted line breaks. */
 export interface ChunkTask {
@@ -21,7 +20,7 @@ export interface ChunkTask {
   fields: string[];
   phoneIndex: number;
   defaultCountry: string;
-  /** DATA_DIR: the worker reads the geo table from its LMDB, never writes. */
+  /** DATA_DIR: the worker reads the geo table from its LMDB (this task writes nothing). */
   dataDir: string;
   /** Start of every contact key of the list (storage/contacts.ts `contactKeyPrefix`). */
   keyPrefix: Uint8Array;
@@ -46,18 +45,14 @@ const MAX_ROW_CHARS = 64 * 1024;
 const MAX_WINDOW = 32 * 1024 * 1024;
 const RAW_LIMIT = 1000;
 
-let env: { dir: string; root: RootDatabase } | undefined;
 const lookups = new Map<string, GeoLookup>();
 const normalisers = new Map<string, PhoneNormaliser>();
 
 function geoFor(dataDir: string): GeoLookup {
-  if (env?.dir !== dataDir) {
-    env = { dir: dataDir, root: open({ path: join(dataDir, "db"), maxDbs: 64, compression: false }) };
-    lookups.clear();
-  }
   let g = lookups.get(dataDir);
   if (!g) {
-    const geo = env.root.openDB<GeoNode, string>({ name: "geo" });
+    lookups.clear();
+    const geo = workerStore(dataDir).db<GeoNode>("geo");
     g = new GeoLookup((p) => geo.get(p));
     lookups.set(dataDir, g);
   }
@@ -70,7 +65,7 @@ function normaliserFor(country: string): PhoneNormaliser {
   return n;
 }
 
-/** Piscina entry: parses, normalises and enriches one chunk. Reads only; all writes happen on the main thread. */
+/** Piscina entry: parses, normalises and enriches one chunk. Reads only: `commitChunk` writes the result. */
 export default function processChunk(task: ChunkTask): ChunkResult {
   const out = new RowSink(task, geoFor(task.dataDir), normaliserFor(task.defaultCountry));
   if (!task.sequential) {
