@@ -15,15 +15,15 @@ type RunDeps = Pick<Deps, "storage" | "pool" | "clock" | "log" | "config">;
 export type ForegroundProbe = () => boolean;
 
 /**
- * Background work gives way (SPEC: an import must never starve webhooks and sends): before each batch the
- * event loop gets a turn, and while foreground work runs the import rests FOREGROUND_SHARE times as long as its
- * last batch held the event loop (so it takes at most a third of it; batches are small then, see
- * BUSY_BATCH_ROWS). Measured in bench:mixed: with a fixed 10 ms rest the import's commits filled the loop and
- * webhooks waited behind them (p99 ~100 ms).
+ * Background work gives way (SPEC: an import must never starve webhooks and sends): while foreground work runs
+ * the import rests FOREGROUND_SHARE times as long as its last batch held the single LMDB writer (commit
+ * included), so it takes at most a third of it and sends commit in between; batches are small then (see
+ * BUSY_BATCH_ROWS). The batches are written in a pool worker, not on the event loop, and the pool's threads
+ * run at a lower CPU priority (workers/entry.ts).
  */
-async function yieldToForeground(isBusy: ForegroundProbe | undefined, lastApplyMs: number): Promise<void> {
+async function yieldToForeground(isBusy: ForegroundProbe | undefined, lastHoldMs: number): Promise<void> {
   await new Promise((r) => setTimeout(r, 0));
-  if (isBusy?.()) await new Promise((r) => setTimeout(r, Math.min(MAX_REST_MS, FOREGROUND_SHARE * lastApplyMs)));
+  if (isBusy?.()) await new Promise((r) => setTimeout(r, Math.min(MAX_REST_MS, FOREGROUND_SHARE * lastHoldMs)));
 }
 
 /** While foreground work runs, the import rests this many times as long as its last batch took. */
@@ -34,9 +34,9 @@ const MAX_REST_MS = 250;
 /** Rows aimed at per batch (one worker task, one transaction). */
 export const BATCH_ROWS = 10_000;
 /**
- * Rows per batch while foreground work (webhooks, sends) runs: a batch's commit runs on the event loop in one
- * piece (~20 µs a row under load), so 10,000 rows would hold webhooks and API reads for ~200 ms (measured by
- * bench:mixed); 1,000 rows keep it near 20 ms.
+ * Rows per batch while foreground work (webhooks, sends) runs: a batch holds the single LMDB writer in one piece
+ * (~20 µs a row under load), so 10,000 rows would make every send and report commit wait ~200 ms; 1,000 rows
+ * keep that near 20 ms.
  */
 export const BUSY_BATCH_ROWS = 1_000;
 
@@ -148,7 +148,7 @@ async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportForm
       continue;
     }
     const previous = settle();
-    await yieldToForeground(isForegroundBusy, committer.lastApplyMs);
+    await yieldToForeground(isForegroundBusy, committer.lastHoldMs);
     queue(r, false);
     queuedEnd = r.end;
     await previous;
