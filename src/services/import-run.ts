@@ -148,6 +148,7 @@ async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportForm
       continue;
     }
     const previous = settle();
+    previous.catch(() => {}); // awaited below; a commit failing meanwhile (e.g. the pool closing) is not unhandled
     await yieldToForeground(isForegroundBusy, committer.lastHoldMs);
     queue(r, false);
     queuedEnd = r.end;
