@@ -43,8 +43,8 @@ export const BUSY_BATCH_ROWS = 1_000;
 /**
  * Runs an import to the end, or resumes it from its last committed batch (safe to re-run any time: a finished
  * import is left alone). Workers parse, normalise and enrich line-aligned byte ranges in parallel and commit the
- * results strictly in file order, one batch at a time (ChunkCommitter); this thread only plans and orders them. A quoted line break switches to sequential reading from
- * that chunk on. A bad file ends as `failed` with a reason; other errors propagate so the job is retried.
+ * results strictly in file order, one batch at a time (ChunkCommitter); this thread only plans and orders them.
+ * A quoted line break switches to sequential reading from that chunk on. A bad file ends as `failed` with a reason; other errors propagate so the job is retried.
  */
 export async function runImport(deps: RunDeps, companyId: string, importId: string, onProgress?: (rec: ImportRecord) => void, isForegroundBusy?: ForegroundProbe): Promise<ImportRecord | undefined> {
   let rec = getImport(deps.storage, companyId, importId);
@@ -94,7 +94,7 @@ async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportForm
   const base = { path: format.dataPath, fileSize, delimiter: format.delimiter, fields: format.fields, phoneIndex: format.phoneIndex, defaultCountry: start.defaultCountry, dataDir: deps.config.dataDir, keyPrefix };
   const run = (task: ChunkTask) => deps.pool.run(task, { name: "importChunk" }) as Promise<ChunkResult>;
   const committer = new ChunkCommitter(deps.pool, { dataDir: deps.config.dataDir, run: crypto.randomUUID(), companyId: start.companyId, importId: start.id });
-  // At most two commits outstanding: the writer fills batch N+1 while batch N is being written out.
+  // At most two commits outstanding: batch N+1 is handed over (and waits in ChunkCommitter) while N is written.
   let pending: Promise<ImportRecord> | undefined;
   let committed = start;
   const settle = async () => {
