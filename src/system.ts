@@ -78,7 +78,9 @@ export function createSystem(config: Config, clock: Clock, log: Logger, opts: { 
       // Reports a driver handed over while closing (the sandbox's timers, an SMSC's last deliver_sm) are in the
       // inbox: let their append and move finish before the environments close.
       await deps.queue.settled();
-      await pool.destroy();
+      // Graceful: queued tasks are dropped, running ones finish (an import batch's commit is never cut off mid
+      // transaction); past the pool's closeTimeout its threads are terminated.
+      await pool.close({ force: true }).catch(() => pool.destroy());
       await storage.close();
     },
   };

@@ -18,5 +18,7 @@ export function createPool(config: Pick<Config, "workerThreads">): Piscina {
     maxThreads: threads,
     idleTimeout: Infinity,
     concurrentTasksPerWorker: 1,
+    // close() waits this long for running tasks (a batch parse or commit takes well under a second).
+    closeTimeout: 10_000,
   });
 }

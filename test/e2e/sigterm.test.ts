@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { apiLogin, runCli, startPombo, until, type ApiClient } from "../helpers/pombo-process.ts";
 import { phones } from "../helpers/system.ts";
+import { generateCsv } from "../../scripts/gen-csv.ts";
 
 setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
@@ -78,3 +79,40 @@ test("SIGTERM with sends queued: exits 0 after a 'stopped' log line; after resta
     expect(await second.exited).toBe(0);
   }
 }, 60_000);
+
+test("SIGTERM during a big import: exits 0 after its batch in flight, and after restart the import ends with exact counts", async () => {
+  const idir = mkdtempSync(join(tmpdir(), "pombo-sigterm-import-"));
+  try {
+    await runCli(idir, ["user", "add", "--email", "owner@acme.test", "--password", "correct horse battery", "--company", "Acme"]);
+    const csv = join(idir, "contacts.csv");
+    const counts = await generateCsv(csv, { rows: 300_000 });
+    const first = await startPombo(idir, { WORKER_THREADS: "2" });
+    let importId: string;
+    try {
+      const api = await apiLogin(first.url, "owner@acme.test", "correct horse battery");
+      const list = await api.call("POST", "/api/v1/lists", { name: "Big" });
+      const imp = await api.call("POST", `/api/v1/lists/${list.body.id}/imports`, await Bun.file(csv).text());
+      expect(imp.status).toBe(202);
+      importId = imp.body.id;
+      await until(() => api.call("GET", `/api/v1/imports/${importId}`), (r) => r.body.rows > 0);
+    } catch (e) {
+      first.kill("SIGKILL");
+      throw e;
+    }
+    first.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    expect(first.logs.map((l) => l.msg).at(-1)).toBe("stopped");
+
+    const second = await startPombo(idir, { WORKER_THREADS: "2" });
+    try {
+      const api2 = await apiLogin(second.url, "owner@acme.test", "correct horse battery");
+      const end = await until(() => api2.call("GET", `/api/v1/imports/${importId}`), (r) => r.body.status === "done" || r.body.status === "failed", 60_000);
+      expect(end.body).toMatchObject({ status: "done", imported: counts.valid, duplicates: counts.duplicates, invalid: counts.invalid, rows: 300_000 });
+    } finally {
+      second.kill("SIGTERM");
+      expect(await second.exited).toBe(0);
+    }
+  } finally {
+    rmSync(idir, { recursive: true, force: true });
+  }
+}, 120_000);
