@@ -56,7 +56,7 @@ const say = (line: string) => console.log(`[chaos ${elapsed()}] ${line}`);
 
 // Sends are paced over each tick; the tick runs every 2 s; each hands out mps × 54 messages (≈ 10 ticks per campaign).
 const MPS = Math.max(10, Math.ceil(MESSAGES / 10 / 54));
-const ENV = { TICK_CRON: "*/2 * * * * *", TICK_SPREAD_MS: "2000", COMPLETION_WAIT_MS: "0", RECONCILE_DELAY_MS: "500", LOG_LEVEL: "info" };
+const ENV = { TICK_CRON: "*/2 * * * * *", TICK_SPREAD_MS: "2000", COMPLETION_WAIT_MS: "0", RECONCILE_DELAY_MS: "500", LOOKUP_LAG_MS: "0", LOG_LEVEL: "info" };
 
 /** The live process, replaced on every restart; `up` resolves when the current one is healthy. */
 const live: { p?: PomboProcess; up: Promise<void>; markUp?: () => void; api?: ApiClient; done: boolean } = { up: Promise.resolve(), done: false };

@@ -20,6 +20,11 @@ export interface Config {
   readonly sessionTtlMs: number;
   /** How long a message whose send outcome is unknown waits before the provider's lookup settles it (default 60 s). */
   readonly reconcileDelayMs: number;
+  /**
+   * How long a provider's message records may lag behind its sends, for every driver (unset: each driver's own,
+   * e.g. 15 minutes for Vonage, 5 for the others). A message not found is re-sent only after this long.
+   */
+  readonly lookupLagMs?: number;
   /** When the minute tick runs (croner pattern, default `0 * * * * *`). Each tick hands out a full minute's quota: change it only for drills and tests. */
   readonly tickCron: string;
   /** Sends of one tick are spread over this many ms (default 60,000: even pacing across the minute). */
@@ -72,6 +77,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mappedMemoryBytes: int(e, "MAPPED_MEMORY_MB", 256) * 1024 ** 2,
     sessionTtlMs: int(e, "SESSION_TTL_HOURS", 24 * 14) * 3600_000,
     reconcileDelayMs: int(e, "RECONCILE_DELAY_MS", 60_000),
+    lookupLagMs: e.LOOKUP_LAG_MS === undefined || e.LOOKUP_LAG_MS === "" ? undefined : int(e, "LOOKUP_LAG_MS", 0),
     tickCron: e.TICK_CRON?.trim() || "0 * * * * *",
     tickSpreadMs: int(e, "TICK_SPREAD_MS", 60_000),
     completionWaitMs: int(e, "COMPLETION_WAIT_MS", 15 * 60_000),

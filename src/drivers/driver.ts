@@ -147,6 +147,12 @@ export interface SmsDriver {
   webhookReply(): Response;
   /** Asks the provider what became of messages to `to` (reconciles sends whose outcome is unknown). */
   lookup?(account: DriverAccount, query: { to: string; since?: number }, signal: AbortSignal): Promise<Array<StatusUpdate & { to: string; body?: string }>>;
+  /**
+   * How long after a send the provider's `lookup` may still not list it (its records are eventually consistent).
+   * A message not found is re-sent only once this long has passed since its outcome became unknown; default
+   * 5 minutes (services/reconcile.ts).
+   */
+  lookupLagMs?: number;
   /** Builds the webhook a simulated reply travels as (drivers that can simulate, i.e. the sandbox). */
   simulateInbound?(accountId: string, sms: { from: string; to: string; body: string; at?: number }): WebhookRequest;
   /** Joins the bodies of a concatenated reply's parts, in order (drivers that deliver `InboundSms.part`; default: plain concatenation). */

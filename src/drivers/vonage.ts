@@ -96,8 +96,14 @@ export function createVonageDriver(host: DriverHost): SmsDriver {
     parseWebhook: (_account: DriverAccount, req) => parseVonageWebhook(readParams(req)),
     webhookReply: () => new Response(null, { status: 204 }),
     lookup: (account, query, signal) => lookupVonage(host, account, query, signal),
+    // The Reports API is fed asynchronously ("usually within minutes", its guides say): a send it has not listed
+    // yet is looked up again for this long before it counts as never taken.
+    lookupLagMs: VONAGE_LOOKUP_LAG_MS,
   };
 }
+
+/** How long Vonage's Reports API may take to list a message it took (see `lookupLagMs` in driver.ts). */
+export const VONAGE_LOOKUP_LAG_MS = 15 * 60_000;
 
 /*
  * A send answer (HTTP 200 even for most errors), from Vonage's docs:

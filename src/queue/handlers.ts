@@ -17,7 +17,8 @@ export function registerHandlers(runner: Runner, deps: Deps, throttle: Throttle)
   runner.register(WEBHOOK_JOB, (job) => processWebhook(deps, job.data as WebhookJob), { queue: "webhooks" });
   deps.queue.absorb(WEBHOOK_JOB, (data) => absorbWebhooks(deps, data as WebhookJob[]));
   runner.register(SEND_JOB, (job) => sendMessage(deps, throttle, job.data as SendJob), { queue: "sends" });
-  runner.register(RECONCILE_JOB, (job) => reconcileMessage(deps, (job.data as { messageId: string }).messageId, (id) => requeueUnknown(deps, id)), { queue: "sends" });
+  // The job is created in the transaction that makes the message unknown: its createdAt is when that happened.
+  runner.register(RECONCILE_JOB, (job) => reconcileMessage(deps, (job.data as { messageId: string }).messageId, (id) => requeueUnknown(deps, id), job.createdAt), { queue: "sends" });
   runner.register(GENERATE_JOB, (job) => generateNextBatch(deps, (job.data as CampaignRef).companyId, (job.data as CampaignRef).campaignId, deps.queue.foregroundBusy(FOREGROUND_QUEUES)), { queue: "campaigns" });
   registerImportHandlers(runner, deps);
   runner.register(CANCEL_JOB, (job) => cancelPendingBatch(deps, (job.data as CampaignRef).companyId, (job.data as CampaignRef).campaignId), { queue: "campaigns" });

@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const KEY = Buffer.alloc(32, 7).toString("base64"); // kept outside the data, as in production
-const ENV = { TICK_CRON: "* * * * * *", TICK_SPREAD_MS: "6000", COMPLETION_WAIT_MS: "0", RECONCILE_DELAY_MS: "200", POMBO_SECRET_KEY: KEY };
+const ENV = { TICK_CRON: "* * * * * *", TICK_SPREAD_MS: "6000", COMPLETION_WAIT_MS: "0", RECONCILE_DELAY_MS: "200", LOOKUP_LAG_MS: "0", POMBO_SECRET_KEY: KEY };
 // Both instances send through this fake Twilio: messages in flight when the copy was taken are settled from its lookup.
 const twilio = startFakeTwilio();
 

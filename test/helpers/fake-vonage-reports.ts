@@ -29,6 +29,8 @@ export interface ReportsContext {
   now: () => number;
   /** Records per page (Vonage: 1,000). */
   pageSize: number;
+  /** A message shows in the search only this long after Vonage took it (its records are fed asynchronously). */
+  lagMs: number;
   /** Cursors handed out, with the iv that must come back with each. */
   cursors: Map<string, { iv: string; offset: number }>;
 }
@@ -56,7 +58,7 @@ export function searchVonageRecords(ctx: ReportsContext, req: RecordedRequest): 
   const window = readWindow(ctx, q);
   if (window instanceof Response) return window;
   const hits = ctx.messages.filter((m) =>
-    q.get("direction") === "outbound" && m.received >= window.start && m.received < window.end &&
+    q.get("direction") === "outbound" && m.received >= window.start && m.received < window.end && ctx.now() - m.received >= ctx.lagMs &&
     (!q.get("to") || m.to === q.get("to")) && (!q.get("status") || m.status === q.get("status")));
   let offset = 0;
   const cursor = q.get("cursor");

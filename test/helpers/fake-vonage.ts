@@ -38,9 +38,9 @@ export interface FakeVonage extends FakeServer {
 
 /**
  * Starts the fake; `now` stamps webhook timestamps and message times (defaults to the wall clock); `recordsPageSize`
- * is how many records a search page holds (Vonage: 1,000).
+ * is how many records a search page holds (Vonage: 1,000); `recordsLagMs` how long after a send its record shows.
  */
-export function startFakeVonage(opts: { algorithm?: VonageSigAlgorithm; now?: () => number; recordsPageSize?: number } = {}): FakeVonage {
+export function startFakeVonage(opts: { algorithm?: VonageSigAlgorithm; now?: () => number; recordsPageSize?: number; recordsLagMs?: number } = {}): FakeVonage {
   const apiKey = "abcd1234";
   const apiSecret = "vonage-api-secret-" + randomBytes(6).toString("hex");
   const signatureSecret = "vonage-sig-secret-" + randomBytes(6).toString("hex");
@@ -75,7 +75,7 @@ export function startFakeVonage(opts: { algorithm?: VonageSigAlgorithm; now?: ()
     return json(200, { "message-count": String(parts), messages: out });
   };
 
-  const reports: ReportsContext = { apiKey, apiSecret, messages, now, pageSize: opts.recordsPageSize ?? 1000, cursors: new Map() };
+  const reports: ReportsContext = { apiKey, apiSecret, messages, now, pageSize: opts.recordsPageSize ?? 1000, lagMs: opts.recordsLagMs ?? 0, cursors: new Map() };
   const server = startFakeServer((req) => {
     if (req.method === "GET" && req.path === "/v2/reports/records") return { target: "lookup", run: () => searchVonageRecords(reports, req) };
     return { target: "send", run: () => (req.method === "POST" && req.path === "/sms/json" ? send(req) : new Response("Not Found", { status: 404 })) };

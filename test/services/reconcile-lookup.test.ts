@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from
 import { addNumber, createAccount } from "../../src/services/accounts.ts";
 import { campaignView, changeCampaignStatus, createCampaign } from "../../src/services/campaigns.ts";
 import { queryMessages } from "../../src/services/message-view.ts";
+import { DEFAULT_LOOKUP_LAG_MS } from "../../src/services/reconcile.ts";
 import { getCampaign } from "../../src/storage/campaigns.ts";
 import type { AuthContext } from "../../src/deps.ts";
 import type { Fault } from "../helpers/fake-http.ts";
@@ -97,7 +98,47 @@ describe.each(Object.keys(PROVIDERS))("%s reconciliation", (driver) => {
     await settle(sys);
     expect(provider.sentTo(phones(1)[0]!)).toBe(0);
     await later(61_000);
+    // Not in the records at the first look-up: asked again until the provider's records can no longer lag.
+    expect(only(c.id).state).toBe("unknown");
+    expect(provider.sentTo(phones(1)[0]!)).toBe(0);
+    await later(sys.deps.drivers.get(driver)!.lookupLagMs ?? DEFAULT_LOOKUP_LAG_MS);
     expect(campaignView(sys.deps, getCampaign(sys.deps.storage, auth.company.id, c.id)!).counts.sent).toBe(1);
     expect(provider.sentTo(phones(1)[0]!)).toBe(1);
+  });
+});
+
+describe("look-ups of records that lag behind the send (Vonage's Reports API)", () => {
+  let sys: TestSystem;
+  let auth: AuthContext;
+  let vonage: ReturnType<typeof startFakeVonage>;
+
+  afterEach(async () => {
+    await vonage.stop();
+    await sys.destroy();
+  });
+
+  test("a message the provider took but does not list yet is looked up again, settled when listed, never re-sent", async () => {
+    sys = makeSystem();
+    // Listed 8 minutes after it was taken: the first look-up (after 61 s) misses it, a later one finds it.
+    vonage = startFakeVonage({ now: () => sys.clock.now(), recordsLagMs: 8 * 60_000 });
+    auth = await makeCompany(sys);
+    const account = await createAccount(sys.deps, auth.company.id, { name: "v", driver: "vonage", config: { apiKey: vonage.apiKey, apiSecret: vonage.apiSecret, signatureSecret: vonage.signatureSecret, baseUrl: vonage.url } });
+    await addNumber(sys.deps, auth.company.id, account.id, { number: "+12025550100", type: "long_code" });
+    const list = await makeList(sys, auth, phones(1).map((phone) => ({ phone })));
+    const c = await createCampaign(sys.deps, auth, { name: "C", accountId: account.id, listIds: [list.id], body: "Hello there" });
+    await settle(sys);
+    await changeCampaignStatus(sys.deps, auth, c.id, "start");
+    vonage.fault({ kind: "garbage", accept: true });
+    await sys.tick();
+    await settle(sys);
+    const state = () => queryMessages(sys.deps.storage, auth.company.id, { campaignId: c.id, limit: 1 }).items[0]!.state;
+    expect(state()).toBe("unknown");
+    for (let minute = 1; minute <= 12; minute++) {
+      sys.clock.advance(61_000);
+      await settle(sys);
+      expect(vonage.messages.filter((m) => `+${m.to}` === phones(1)[0]).length).toBe(1); // never a second send
+    }
+    expect(state()).toBe("sent");
+    expect(queryMessages(sys.deps.storage, auth.company.id, { campaignId: c.id, limit: 1 }).items[0]!.providerId).toBe(vonage.messages[0]!.messageId);
   });
 });
