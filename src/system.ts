@@ -18,6 +18,7 @@ import { ingestWebhook } from "./services/webhooks-in.ts";
 import { openStorage } from "./storage/db.ts";
 import { migrate } from "./storage/migrate.ts";
 import { createPool } from "./workers/pool.ts";
+import { stopImportCommits } from "./services/import-commit.ts";
 
 /** Everything the process runs, wired once: the same for `bun run start`, the e2e tests and the benches. */
 export interface System {
@@ -78,8 +79,8 @@ export function createSystem(config: Config, clock: Clock, log: Logger, opts: { 
       // Reports a driver handed over while closing (the sandbox's timers, an SMSC's last deliver_sm) are in the
       // inbox: let their append and move finish before the environments close.
       await deps.queue.settled();
-      // Graceful: queued tasks are dropped, running ones finish (an import batch's commit is never cut off mid
-      // transaction); past the pool's closeTimeout its threads are terminated.
+      // No import batch may be mid-transaction in a worker when the pool's threads end (import-commit.ts).
+      await stopImportCommits(pool);
       await pool.close({ force: true }).catch(() => pool.destroy());
       await storage.close();
     },

@@ -5,6 +5,7 @@ import type { Config } from "../config.ts";
 import { createLogger } from "../log.ts";
 import { buildGeoTable } from "../services/geo-table.ts";
 import { runImport } from "../services/import-run.ts";
+import { stopImportCommits } from "../services/import-commit.ts";
 import { createImport, importView } from "../services/imports.ts";
 import { openStorage, type Storage } from "../storage/db.ts";
 import { getGeoVersion } from "../storage/geo.ts";
@@ -37,6 +38,7 @@ export async function runImportCommand(config: Config, argv: string[]): Promise<
     console.log(JSON.stringify(importView(rec)));
     if (rec.status === "failed") process.exitCode = 1;
   } finally {
+    await stopImportCommits(pool); // a failed run may leave its last batch committing
     await pool.destroy();
     await storage.close();
   }

@@ -41,15 +41,41 @@ export class ChunkCommitter {
     private readonly base: Omit<CommitTask, "result" | "sequential">,
   ) {}
 
-  /** Queues one chunk; resolves, once committed, to the record after it. */
+  /** Queues one chunk; resolves, once committed, to the record after it. @throws Error once the pool is closing. */
   commit(result: ChunkResult, sequential: boolean): Promise<ImportRecord> {
-    const done = this.last.then(() => this.pool.run({ ...this.base, result, sequential } satisfies CommitTask, { name: "commitChunk" }) as Promise<CommitAnswer>);
+    const commits = commitsOf(this.pool);
+    const done = this.last.then(() => {
+      if (commits.closing) throw new Error("import paused: the worker pool is closing (the import resumes after the restart)");
+      return this.pool.run({ ...this.base, result, sequential } satisfies CommitTask, { name: "commitChunk" }) as Promise<CommitAnswer>;
+    });
     this.last = done;
+    commits.running.add(done);
+    const forget = () => void commits.running.delete(done);
+    done.then(forget, forget);
     return done.then((answer) => {
       this.lastHoldMs = answer.holdMs;
       return answer.record;
     });
   }
+}
+
+/** Per pool: the commits queued or running, and whether the pool is about to close. */
+const poolCommits = new WeakMap<Pool, { closing: boolean; running: Set<Promise<unknown>> }>();
+const commitsOf = (pool: Pool) => {
+  let c = poolCommits.get(pool);
+  if (!c) poolCommits.set(pool, (c = { closing: false, running: new Set() }));
+  return c;
+};
+
+/**
+ * Call before closing or destroying the pool: refuses new import commits and resolves once none is queued or
+ * running. A worker terminated inside its write transaction never releases lmdb's per-thread write lock, and its
+ * own exit then waits on that lock for ever (seen: a shutdown that hung in lmdb's `cleanupStrayTxns`).
+ */
+export async function stopImportCommits(pool: Pool): Promise<void> {
+  const commits = commitsOf(pool);
+  commits.closing = true;
+  while (commits.running.size > 0) await Promise.allSettled([...commits.running]);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
+import { stopImportCommits } from "../../src/services/import-commit.ts";
 import { runImport } from "../../src/services/import-run.ts";
 import { createImport } from "../../src/services/imports.ts";
 import { createList } from "../../src/services/lists.ts";
@@ -42,4 +43,25 @@ test("a batch whose commit fails while the import rests ends the run with that e
   } finally {
     process.off("unhandledRejection", onUnhandled);
   }
+});
+
+test("stopping commits before the pool closes: the run pauses after its batch in flight, the pool ends, a new run finishes exact", async () => {
+  const own = createPool({ workerThreads: 2 });
+  const csv = join(env.dir, "stop.csv");
+  const counts = await generateCsv(csv, { rows: 50_000 });
+  const list = createList(env.deps, "co1", "stop");
+  const rec = createImport(env.deps, "co1", list.id, { path: csv, bytes: statSync(csv).size, ownsFile: false }, {}, false);
+  let stopping: Promise<void> | undefined;
+  const outcome = await runImport({ ...env.deps, pool: own }, "co1", rec.id, () => void (stopping ??= stopImportCommits(own))).then(
+    () => "finished",
+    (e: unknown) => String(e),
+  );
+  await stopping;
+  expect(outcome).toContain("the worker pool is closing");
+  await own.destroy(); // no worker is inside a write transaction: the threads end
+  const paused = env.storage.db("imports").get(["co1", rec.id]) as { status: string; rows: number };
+  expect(paused.status).toBe("running");
+  expect(paused.rows).toBeGreaterThan(0);
+  const done = await runImport(env.deps, "co1", rec.id);
+  expect(done).toMatchObject({ status: "done", imported: counts.valid, duplicates: counts.duplicates, invalid: counts.invalid, rows: 50_000 });
 });
