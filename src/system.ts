@@ -13,12 +13,12 @@ import { JobQueue } from "./queue/queue.ts";
 import { Runner } from "./queue/runner.ts";
 import { tick, type TickOptions } from "./scheduler/tick.ts";
 import { linkAllAccounts } from "./services/account-links.ts";
+import { stopImportCommits } from "./services/import-commit.ts";
 import { Throttle } from "./services/throttle.ts";
 import { ingestWebhook } from "./services/webhooks-in.ts";
 import { openStorage } from "./storage/db.ts";
 import { migrate } from "./storage/migrate.ts";
 import { createPool } from "./workers/pool.ts";
-import { stopImportCommits } from "./services/import-commit.ts";
 
 /** Everything the process runs, wired once: the same for `bun run start`, the e2e tests and the benches. */
 export interface System {

@@ -103,7 +103,7 @@ export function createVonageDriver(host: DriverHost): SmsDriver {
 }
 
 /** How long Vonage's Reports API may take to list a message it took (see `lookupLagMs` in driver.ts). */
-export const VONAGE_LOOKUP_LAG_MS = 15 * 60_000;
+const VONAGE_LOOKUP_LAG_MS = 15 * 60_000;
 
 /*
  * A send answer (HTTP 200 even for most errors), from Vonage's docs:
