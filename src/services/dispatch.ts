@@ -40,6 +40,11 @@ export interface DispatchResult {
  * fairly across the account's running campaigns and only from time zones inside their sending window,
  * applies suppression and the frequency cap, and queues one send job per message spread evenly over
  * `spreadMs` (job i due at now + i × spreadMs / quota). Unused quota is not carried over.
+ *
+ * Dispatches never overlap: each records how far its jobs reach (`meta` ["dispatchedUntil", accountId], in the
+ * rounds' transactions), and a tick that comes before that (the catch-up tick of a restart mid-minute, whose
+ * predecessor's jobs are still queued) starts its jobs there and hands out only the part of the quota that fits
+ * before now + spreadMs. No spreadMs-long window then holds more than one quota of jobs.
  */
 export async function dispatchAccount(
   deps: Deps,
@@ -55,7 +60,11 @@ export async function dispatchAccount(
   if (!account || account.paused) return result;
   const pool = listNumbers(s, account.companyId, accountId);
   const numbers = pool.map((n) => n.number).sort();
-  const quota = throttle.adjust(accountId, quotaPerMinute(pool, account.perMinuteCap), now);
+  // The full minute's quota sets the spacing of the jobs; `quota` is what fits after earlier dispatches' jobs.
+  const full = throttle.adjust(accountId, quotaPerMinute(pool, account.perMinuteCap), now);
+  const gapMs = spreadMs > 0 && full > 0 ? spreadMs / full : 0;
+  const first = firstFreeAt(deps, accountId, now, spreadMs);
+  const quota = spreadMs > 0 ? Math.floor((full * (now + spreadMs - first)) / spreadMs) : full;
   result.quota = quota;
   if (quota <= 0 || numbers.length === 0) return result;
   const settings = getComplianceSettings(s, account.companyId);
@@ -71,7 +80,7 @@ export async function dispatchAccount(
   const started = performance.now();
   let lastRoundMs = 0;
   // How far ahead of the wall clock the next job will be due (spreadMs 0: never ahead).
-  const ahead = () => (result.queued * spreadMs) / quota - (performance.now() - started);
+  const ahead = () => first - now + result.queued * gapMs - (performance.now() - started);
   for (;;) {
     const room = quota - result.queued - taken.size;
     const hurry = ahead() <= DISPATCH_LEAD_MS;
@@ -129,16 +138,32 @@ export async function dispatchAccount(
         counters.move(m.campaignId, "pending", "queued");
         const job: SendJob = { messageId: m.id, companyId: m.companyId, accountId, to: m.to, from, body: m.body, tz: m.tz };
         // No idempotency key: the send job only acts on a message still `queued`, so a second one is harmless.
-        jobs.push({ name: SEND_JOB, data: job, runAt: now + Math.floor((result.queued * spreadMs) / quota) });
+        jobs.push({ name: SEND_JOB, data: job, runAt: first + Math.floor(result.queued * gapMs) });
         result.queued++;
       }
       deps.queue.enqueueManySync(jobs);
+      if (jobs.length > 0) s.db("meta").putSync(dispatchedUntilKey(accountId), first + Math.floor(result.queued * gapMs));
       removals.flushSync();
       counters.flushSync();
       lastRoundMs = performance.now() - t0;
       return result.queued + result.skipped - before;
     }) as Promise<number>;
   }
+}
+
+const dispatchedUntilKey = (accountId: string) => ["dispatchedUntil", accountId];
+
+/** Earlier jobs reaching less than this past `now` do not count as an overlap (a cron tick a little early). */
+const OVERLAP_TOLERANCE_MS = 1_000;
+
+/**
+ * When this dispatch's first job may be due: `now`, or where the account's earlier dispatches' jobs end when
+ * that is later. A mark beyond now + spreadMs cannot come from a dispatch (the clock went back): ignored.
+ */
+function firstFreeAt(deps: Deps, accountId: string, now: number, spreadMs: number): number {
+  const until = deps.storage.db("meta").get(dispatchedUntilKey(accountId)) as number | undefined;
+  if (until === undefined || until - now <= OVERLAP_TOLERANCE_MS || until > now + spreadMs + OVERLAP_TOLERANCE_MS) return now;
+  return until;
 }
 
 /**

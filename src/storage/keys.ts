@@ -10,7 +10,7 @@
  * transaction that moves it, so a crash between the move and the inbox delete moves nothing twice.
  */
 export const DB_NAMES = [
-  "meta", //        key: string                              → schema version and other process-wide facts
+  "meta", //        key: string                              → schema version and other process-wide facts; ["dispatchedUntil", accountId] → ms until which the account's dispatched send jobs are spread (services/dispatch.ts)
   "companies", //   key: companyId                            → Company
   "companyNames", //key: lower(name)                          → companyId
   "users", //       key: userId                               → User

@@ -101,6 +101,35 @@ describe("pacing", () => {
     }
     expect(view(auth, c.id).counts.pending).toBe(1000);
   });
+
+  test("a tick mid-minute (a restart's catch-up) starts where the last dispatch's jobs end: no minute gets more than the quota", async () => {
+    const { auth, account, list } = await setup(13_000, { numbers: ["+12025550100"], mps: 6000 / 54 });
+    const c = await createCampaign(sys.deps, auth, { name: "Restarted", accountId: account.id, listIds: [list.id], body: "Hi" });
+    await settle(sys);
+    await changeCampaignStatus(sys.deps, auth, c.id, "start");
+    const t0 = sys.clock.now();
+    const sends = () => sys.deps.queue.stats().find((q) => q.name === "sends")!;
+    const dueAt = async (ms: number) => {
+      sys.clock.set(t0 + ms);
+      await sys.deps.queue.promoteDue();
+      return sends().depth; // nothing runs the jobs: every due one is still there
+    };
+    expect((await sys.tick())[0]!.queued).toBe(6000); // t0: jobs every 10 ms up to t0 + 60 s
+    sys.clock.set(t0 + 30_000);
+    const [catchUp] = await sys.tick(); // the first minute's jobs still cover 30 s of the next 60: half a quota fits
+    expect(catchUp!.quota).toBe(3000);
+    expect(catchUp!.queued).toBe(3000);
+    expect(await dueAt(59_999)).toBe(6000); // the catch-up's first job is not due before the first minute's last
+    sys.clock.set(t0 + 60_000);
+    const [next] = await sys.tick(); // the cron's next tick: the catch-up's jobs reach t0 + 90 s
+    expect(next!.queued).toBe(3000);
+    // Job counts due by each time: 100 a second throughout, never two dispatches' worth at once.
+    expect(await dueAt(60_000)).toBe(6001);
+    expect(await dueAt(90_000)).toBe(9001);
+    expect(await dueAt(119_999)).toBe(12_000);
+    sys.clock.set(t0 + 120_000);
+    expect((await sys.tick())[0]!.quota).toBe(6000); // caught up: a full minute again
+  });
 });
 
 describe("the running process", () => {
