@@ -76,12 +76,14 @@ export interface InboxMoverOptions {
  * event-loop turn share one record (one put, one promise, one key to move and delete): concurrent webhooks
  * arrive in bursts, and a put per request cost more than the request's own work.
  *
- * Every inbox write is a synchronous transaction on this thread (the record's commit, with its flush to disk,
- * takes ~0.4 ms; p99 4–6 ms under bench:mixed). lmdb's asynchronous `put` cost no CPU here but three more
- * trips through a busy event loop (its own batching turn, its writer thread, the resolution back on this
- * thread): under a 5,000/s campaign the append then took 50–60 ms at p99, most of a webhook's answer time
- * (bench:mixed webhook p99 53–73 ms; with the synchronous commit 12.5 ms without the import, ~30 ms with it).
- * The synchronous commit also waits for the disk, so an accepted webhook survives a power cut, not only kill -9.
+ * The inbox environment starts each write at once (storage/db.ts: no event-turn batching, no start threshold):
+ * lmdb's default waits for another event-loop turn before its writer thread begins, and under a 5,000/s
+ * campaign the append then took p99 60 ms (its batching turn, the writer, the resolution back on this thread),
+ * most of a webhook's answer time. Measured alternatives: committing on this thread with `transactionSync`
+ * brought bench:mixed's webhook p99 from 53–73 ms to 28–44 ms, but its flush to disk then blocked the event loop
+ * (once 63 ms, under the import's writes); starting the write at once gave 38.1 and 38.4 ms with the loop's lag
+ * at p99 13–14 ms and no stall, the flush staying on lmdb's writer thread. The commit resolves the append as
+ * before (overlappingSync: durable against kill -9 at commit; `env.flushed` waits for the disk).
  */
 export class InboxMover {
   private nextSeq: number;
@@ -116,12 +118,12 @@ export class InboxMover {
     const entries = [entry];
     let release!: () => void;
     const turn = new Promise<void>((r) => (release = r));
-    const done = turn.then(() => {
+    const done = turn.then(async () => {
       this.open = undefined;
       const seq = this.nextSeq++;
       const inbox = this.o.inbox;
       try {
-        inbox.transactionSync(() => inbox.putSync(seq, entries));
+        await inbox.put(seq, entries);
       } catch (error) {
         this.unmoved -= entries.length; // not stored: every caller of this record is told so
         throw error;
@@ -173,7 +175,7 @@ export class InboxMover {
       // Records a crash left behind after their move committed: moved already, only delete them.
       const stale = [...inbox.getKeys({ end: moved + 1, limit: INBOX_BATCH })];
       for (const key of stale) this.recent.delete(key);
-      if (stale.length) inbox.transactionSync(() => stale.forEach((key) => inbox.removeSync(key)));
+      if (stale.length) await inbox.transaction(() => stale.forEach((key) => inbox.removeSync(key)));
       const keys: number[] = [];
       const entries: Array<{ key: number; value: InboxEntry }> = [];
       for (const key of inbox.getKeys({ start: moved + 1 }) as Iterable<number>) {
@@ -186,7 +188,7 @@ export class InboxMover {
       await this.o.move(entries);
       this.unmoved -= entries.length;
       for (const key of keys) this.recent.delete(key);
-      inbox.transactionSync(() => keys.forEach((key) => inbox.removeSync(key)));
+      await inbox.transaction(() => keys.forEach((key) => inbox.removeSync(key)));
     }
   }
 }

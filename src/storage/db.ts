@@ -38,6 +38,9 @@ const ENV_OPTIONS = {
   ...({ useRecords: false } as object),
 };
 
+/** lmdb write options of the inbox environment (lmdb reads them at open; its typings do not list them). */
+const INBOX_WRITES = { eventTurnBatching: false, txnStartThreshold: 0 } as object;
+
 /** Default budget for LMDB file pages mapped into the process (see map-trimmer.ts). */
 export const DEFAULT_MAPPED_BUDGET_BYTES = 256 * 1024 ** 2;
 /** How often the mapped-page budget is checked. */
@@ -51,7 +54,9 @@ export function openStorage(dataDir: string, { mappedBudgetBytes = DEFAULT_MAPPE
   const { env, path, db } = openStore(dataDir);
   const inboxPath = join(dataDir, "inbox");
   mkdirSync(inboxPath, { recursive: true });
-  const inbox = open<unknown, number>({ path: inboxPath, ...ENV_OPTIONS });
+  // Each write starts at once (see queue/inbox.ts): no waiting for another event-loop turn (lmdb's event-turn
+  // batching) before the writer thread begins; writes made while it commits still share its next commit.
+  const inbox = open<unknown, number>({ path: inboxPath, ...ENV_OPTIONS, ...INBOX_WRITES });
   const trimmer = createMapTrimmer([path, inboxPath], mappedBudgetBytes);
   const trimTimer = mappedBudgetBytes > 0 ? setInterval(() => trimmer.check(), TRIM_CHECK_MS) : undefined;
   trimTimer?.unref();
