@@ -76,14 +76,11 @@ export interface InboxMoverOptions {
  * event-loop turn share one record (one put, one promise, one key to move and delete): concurrent webhooks
  * arrive in bursts, and a put per request cost more than the request's own work.
  *
- * The inbox environment starts each write at once (storage/db.ts: no event-turn batching, no start threshold):
- * lmdb's default waits for another event-loop turn before its writer thread begins, and under a 5,000/s
- * campaign the append then took p99 60 ms (its batching turn, the writer, the resolution back on this thread),
- * most of a webhook's answer time. Measured alternatives: committing on this thread with `transactionSync`
- * brought bench:mixed's webhook p99 from 53–73 ms to 28–44 ms, but its flush to disk then blocked the event loop
- * (once 63 ms, under the import's writes); starting the write at once gave 38.1 and 38.4 ms with the loop's lag
- * at p99 13–14 ms and no stall, the flush staying on lmdb's writer thread. The commit resolves the append as
- * before (overlappingSync: durable against kill -9 at commit; `env.flushed` waits for the disk).
+ * The inbox environment starts each write at once (storage/db.ts `INBOX_WRITES`): with lmdb's default, its
+ * writer thread began one event-loop turn after the put, and under a 5,000/s campaign the append took p99 60 ms
+ * (bench:mixed webhook p99 53–73 ms; now 35–43 ms). A synchronous commit on this thread was as quick on average
+ * but put the flush to disk on the event loop (a 65 ms stall seen under the import's writes). The append
+ * resolves at commit (overlappingSync: safe against kill -9; `env.flushed` waits for the disk).
  */
 export class InboxMover {
   private nextSeq: number;
@@ -121,9 +118,8 @@ export class InboxMover {
     const done = turn.then(async () => {
       this.open = undefined;
       const seq = this.nextSeq++;
-      const inbox = this.o.inbox;
       try {
-        await inbox.put(seq, entries);
+        await this.o.inbox.put(seq, entries);
       } catch (error) {
         this.unmoved -= entries.length; // not stored: every caller of this record is told so
         throw error;
