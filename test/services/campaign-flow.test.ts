@@ -79,18 +79,23 @@ describe("a campaign from creation to completion", () => {
 });
 
 describe("pacing", () => {
-  test("a 6,000/min account gets its jobs due evenly over the minute, none early", async () => {
-    const { auth, account, list } = await setup(7000, { numbers: ["+12025550100"], mps: 6000 / 54 });
+  /** A running campaign of `n` messages on a 6,000/min account; t0 is when it started. */
+  async function pacedCampaign(n: number) {
+    const { auth, account, list } = await setup(n, { numbers: ["+12025550100"], mps: 6000 / 54 });
     const c = await createCampaign(sys.deps, auth, { name: "Paced", accountId: account.id, listIds: [list.id], body: "Hi" });
     await settle(sys);
     await changeCampaignStatus(sys.deps, auth, c.id, "start");
-    const t0 = sys.clock.now();
+    return { auth, c, t0: sys.clock.now() };
+  }
+  const sends = () => sys.deps.queue.stats().find((q) => q.name === "sends")!;
+
+  test("a 6,000/min account gets its jobs due evenly over the minute, none early", async () => {
+    const { auth, c, t0 } = await pacedCampaign(7000);
     const [r] = await sys.tick();
     expect(r!.quota).toBe(6000);
     expect(r!.queued).toBe(6000);
     // Rounds are picked while earlier ones commit; none re-picks what another holds, so 250 a round suffice.
     expect(r!.rounds).toBe(6000 / 250);
-    const sends = () => sys.deps.queue.stats().find((q) => q.name === "sends")!;
     expect(sends().depth).toBe(1); // only job 0 is due at the tick
     for (let sec = 10; sec <= 60; sec += 10) {
       sys.clock.set(t0 + sec * 1000);
@@ -103,12 +108,7 @@ describe("pacing", () => {
   });
 
   test("a tick mid-minute (a restart's catch-up) starts where the last dispatch's jobs end: no minute gets more than the quota", async () => {
-    const { auth, account, list } = await setup(13_000, { numbers: ["+12025550100"], mps: 6000 / 54 });
-    const c = await createCampaign(sys.deps, auth, { name: "Restarted", accountId: account.id, listIds: [list.id], body: "Hi" });
-    await settle(sys);
-    await changeCampaignStatus(sys.deps, auth, c.id, "start");
-    const t0 = sys.clock.now();
-    const sends = () => sys.deps.queue.stats().find((q) => q.name === "sends")!;
+    const { t0 } = await pacedCampaign(13_000);
     const dueAt = async (ms: number) => {
       sys.clock.set(t0 + ms);
       await sys.deps.queue.promoteDue();
