@@ -1,6 +1,5 @@
 import type { Store } from "../storage/db.ts";
 import { getImport, putImportSync, type ImportRecord } from "../storage/imports.ts";
-import { rawContactsDb } from "../storage/contacts.ts";
 import { getListRecord, putListSync } from "../storage/lists.ts";
 import type { ChunkResult } from "../workers/import-chunk.ts";
 
@@ -86,7 +85,6 @@ export async function stopImportCommits(pool: Pool): Promise<void> {
  */
 export function commitChunkSync(s: Store, task: CommitTask, isSuppressed: (phone: string) => boolean): CommitAnswer {
   let record: ImportRecord | undefined;
-  rawContactsDb(s); // opened before the transaction
   const t0 = performance.now();
   s.env.transactionSync(() => {
     const rec = getImport(s, task.companyId, task.importId);
@@ -109,11 +107,12 @@ export function commitChunkSync(s: Store, task: CommitTask, isSuppressed: (phone
  */
 function applyChunk(s: Store, rec: ImportRecord, r: ChunkResult, isSuppressed: (phone: string) => boolean, sequential: boolean): ImportRecord {
   const { companyId: c, listId: l, id } = rec;
-  const contacts = rawContactsDb(s);
-  // The duplicate check goes through the ordinary handle: inside the writer's transaction the raw binary-key
-  // handle missed keys written by the previous batch (measured: 11–13 phones of 1M stored twice through the
-  // server), so NO_OVERWRITE alone is not trusted.
-  const existing = s.db("contacts");
+  // The workers' key bytes go through the ordinary handle (ordered-binary writes a Uint8Array key as it is), and
+  // NO_OVERWRITE is the duplicate check. A second handle opened with `keyEncoding: "binary"` missed existing
+  // keys in its own lookups — its NO_OVERWRITE puts and its doesExist alike, byte-identical keys, ~6 phones of
+  // 400,000 stored twice (test/services/import-duplicates.test.ts) — while this handle found them: lmdb-js gives
+  // default-key handles its own key comparison (`compareFast`), binary-key ones not. One handle, one comparison.
+  const contacts = s.db("contacts");
   const { phones, keys, keyEnds, values, valueEnds, repeats } = r.contacts;
   let imported = 0;
   let duplicates = 0;
@@ -125,7 +124,7 @@ function applyChunk(s: Store, rec: ImportRecord, r: ChunkResult, isSuppressed: (
     const key = keys.subarray(k, (k = keyEnds[i]!));
     const value = values.subarray(v, (v = valueEnds[i]!));
     if (isSuppressed(phones[i]!)) suppressed++;
-    else if (!existing.doesExist([c, l, phones[i]!]) && (contacts.putSync(key, value, NO_OVERWRITE) as unknown as boolean)) imported++;
+    else if (contacts.putSync(key, value, NO_OVERWRITE) as unknown as boolean) imported++;
     else duplicates++;
   }
   for (const phone of repeats) isSuppressed(phone) ? suppressed++ : duplicates++;

@@ -1,5 +1,4 @@
 import * as lmdb from "lmdb";
-import type { Database } from "lmdb";
 import { pack, unpack } from "msgpackr";
 import type { GeoInfo } from "../domain/geo.ts";
 import type { Store } from "./db.ts";
@@ -51,15 +50,6 @@ export function contactKeyPrefix(companyId: string, listId: string): Uint8Array 
 
 // lmdb exports ordered-binary's key encoder at run time; its type declarations do not list it.
 const { keyValueToBuffer } = lmdb as unknown as { keyValueToBuffer(key: unknown): Uint8Array };
-
-const rawHandles = new WeakMap<Store, Database<Uint8Array, Uint8Array>>();
-
-/** `contacts` with binary keys and values, for the import writer (keys from `contactKeyPrefix`). Call outside a transaction. */
-export function rawContactsDb(s: Store): Database<Uint8Array, Uint8Array> {
-  let db = rawHandles.get(s);
-  if (!db) rawHandles.set(s, (db = s.env.openDB({ name: "contacts", encoding: "binary", keyEncoding: "binary" }) as unknown as Database<Uint8Array, Uint8Array>));
-  return db;
-}
 
 /** One contact of a list, or undefined. */
 export function getContact(s: Store, companyId: string, listId: string, phone: string): Contact | undefined {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { CommitAnswer, CommitTask } from "../../src/services/import-commit.ts";
 import { createImport } from "../../src/services/imports.ts";
 import { createList } from "../../src/services/lists.ts";
-import { contactKeyPrefix, rawContactsDb } from "../../src/storage/contacts.ts";
+import { contactKeyPrefix } from "../../src/storage/contacts.ts";
 import { putImportSync } from "../../src/storage/imports.ts";
 import type { ChunkResult, ChunkTask } from "../../src/workers/import-chunk.ts";
 import { importSuite } from "../helpers/imports.ts";
@@ -41,7 +41,7 @@ test("a worker commits a parsed chunk with the import's counters and checkpoint;
   expect(first.record).toMatchObject({ rows: 4, imported: 2, duplicates: 1, invalid: 1, checkpoint: { offset: CSV.length, line: 5 } });
   const again = (await pool.run(commit(result), { name: "commitChunk" })) as CommitAnswer;
   expect(again.record).toMatchObject({ rows: 4, imported: 2, duplicates: 1, invalid: 1, checkpoint: { offset: CSV.length, line: 5 } });
-  expect([...rawContactsDb(env.storage).getKeys()].length).toBe(2);
+  expect([...env.storage.db("contacts").getKeys()].length).toBe(2);
   expect([...env.storage.db("importErrors").getKeys()].length).toBe(1);
 });
 
@@ -51,7 +51,7 @@ test("a chunk that does not start at the checkpoint is refused and writes nothin
   const result = (await pool.run({ ...chunk, start: chunk.start + HEADER.length + 1 }, { name: "importChunk" })) as ChunkResult;
   const error = await pool.run(commit(result), { name: "commitChunk" }).then(() => undefined, (e: unknown) => e);
   expect(String(error)).toMatch(/does not follow the checkpoint at 11/);
-  expect([...rawContactsDb(env.storage).getKeys()].length).toBe(0);
+  expect([...env.storage.db("contacts").getKeys()].length).toBe(0);
 });
 
 test("the pool's threads run at a lower priority than the main thread (Linux: nice is per thread)", async () => {
