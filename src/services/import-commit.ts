@@ -1,5 +1,6 @@
 import type { Store } from "../storage/db.ts";
 import { getImport, putImportSync, type ImportRecord } from "../storage/imports.ts";
+import { contactKeyPrefix, phoneOfKey } from "../storage/contacts.ts";
 import { getListRecord, putListSync } from "../storage/lists.ts";
 import type { ChunkResult } from "../workers/import-chunk.ts";
 
@@ -83,7 +84,7 @@ export async function stopImportCommits(pool: Pool): Promise<void> {
  * does not start at it is refused.
  * @throws Error when the import is gone or the chunk does not follow its checkpoint.
  */
-export function commitChunkSync(s: Store, task: CommitTask, isSuppressed: (phone: string) => boolean): CommitAnswer {
+export function commitChunkSync(s: Store, task: CommitTask, isSuppressed: SuppressionCheck): CommitAnswer {
   let record: ImportRecord | undefined;
   const t0 = performance.now();
   s.env.transactionSync(() => {
@@ -105,7 +106,7 @@ export function commitChunkSync(s: Store, task: CommitTask, isSuppressed: (phone
  * Writes one chunk inside the caller's transaction: the first occurrence of a phone on a list wins, later ones
  * count as duplicates, suppressed phones are skipped. Returns the updated record (the argument is not changed).
  */
-function applyChunk(s: Store, rec: ImportRecord, r: ChunkResult, isSuppressed: (phone: string) => boolean, sequential: boolean): ImportRecord {
+function applyChunk(s: Store, rec: ImportRecord, r: ChunkResult, isSuppressed: SuppressionCheck, sequential: boolean): ImportRecord {
   const { companyId: c, listId: l, id } = rec;
   // The workers' key bytes go through the ordinary handle (ordered-binary writes a Uint8Array key as it is), and
   // NO_OVERWRITE is the duplicate check. A second handle opened with `keyEncoding: "binary"` missed existing
@@ -113,21 +114,22 @@ function applyChunk(s: Store, rec: ImportRecord, r: ChunkResult, isSuppressed: (
   // 400,000 stored twice (test/services/import-duplicates.test.ts) — while this handle found them: lmdb-js gives
   // default-key handles its own key comparison (`compareFast`), binary-key ones not. One handle, one comparison.
   const contacts = s.db("contacts");
-  const { phones, keys, keyEnds, values, valueEnds, repeats } = r.contacts;
+  const { keys, keyEnds, values, valueEnds, repeats } = r.contacts;
+  const prefixLength = isSuppressed ? contactKeyPrefix(c, l).length : 0;
   let imported = 0;
   let duplicates = 0;
   let suppressed = 0;
   // Workers send keys in key order (B-tree writes stay local) and each phone once per chunk, its first row.
   let k = 0;
   let v = 0;
-  for (let i = 0; i < phones.length; i++) {
+  for (let i = 0; i < keyEnds.length; i++) {
     const key = keys.subarray(k, (k = keyEnds[i]!));
     const value = values.subarray(v, (v = valueEnds[i]!));
-    if (isSuppressed(phones[i]!)) suppressed++;
+    if (isSuppressed?.(phoneOfKey(key, prefixLength))) suppressed++;
     else if (contacts.putSync(key, value, NO_OVERWRITE) as unknown as boolean) imported++;
     else duplicates++;
   }
-  for (const phone of repeats) isSuppressed(phone) ? suppressed++ : duplicates++;
+  for (const phone of repeats) isSuppressed?.(phone) ? suppressed++ : duplicates++;
   const errors = s.db("importErrors");
   for (const [line, reason, raw] of r.errors) errors.putSync([c, id, rec.checkpoint.line + line + 1], [reason, raw]);
   const list = getListRecord(s, c, l);
@@ -151,11 +153,15 @@ const NO_OVERWRITE = { noOverwrite: true } as never;
 /** Suppression lists up to this size are read into memory once per import run; bigger ones are checked per row. */
 const SUPPRESSION_SET_MAX = 500_000;
 
-/** Membership test for the company's suppression list: an in-memory set when small, else an LMDB read per row. */
-export function suppressionCheck(s: Store, companyId: string): (phone: string) => boolean {
+/** Membership test for the company's suppression list; undefined when the list is empty (nothing to check). */
+export type SuppressionCheck = ((phone: string) => boolean) | undefined;
+
+/** The company's SuppressionCheck: an in-memory set when small, else an LMDB read per row. */
+export function suppressionCheck(s: Store, companyId: string): SuppressionCheck {
   const db = s.db("suppressions");
   const phones = new Set<string>();
   for (const key of db.getKeys({ start: [companyId], end: [companyId, "\uffff"], limit: SUPPRESSION_SET_MAX + 1 })) phones.add((key as string[])[1]!);
+  if (phones.size === 0) return undefined;
   if (phones.size <= SUPPRESSION_SET_MAX) return (phone) => phones.has(phone);
   return (phone) => db.doesExist([companyId, phone]);
 }

@@ -6,9 +6,11 @@ import { ContactPacker } from "../storage/contact-pack.ts";
  * phone of the same chunk are listed in `repeats` (the writer counts them as suppressed or duplicate).
  */
 export interface ContactRows {
-  /** E.164 phones in key order. */
-  phones: string[];
-  /** Concatenated keys (`keyPrefix` + phone); entry i is keys[keyEnds[i-1] .. keyEnds[i]). */
+  /**
+   * Concatenated keys, `keyPrefix` + phone; entry i is keys[keyEnds[i-1] .. keyEnds[i]). No array of phone
+   * strings travels beside them: cloning 10,000 strings to the writer (and on) cost more than the writer reading
+   * back the few it needs (storage/contacts.ts `phoneOfKey`).
+   */
   keys: Uint8Array;
   keyEnds: Uint32Array;
   /** Concatenated msgpack values, same order. */
@@ -61,13 +63,11 @@ export class ContactBatch {
     const values = new Uint8Array(packed.length);
     const keyEnds = new Uint32Array(n);
     const valueEnds = new Uint32Array(n);
-    const phones = new Array<string>(n);
     let k = 0;
     let v = 0;
     for (let j = 0; j < n; j++) {
       const i = order[j]!;
       const phone = this.phones[i]!;
-      phones[j] = phone;
       keys.set(prefix, k);
       k += prefix.length;
       for (let c = 0; c < phone.length; c++) keys[k++] = phone.charCodeAt(c);
@@ -77,7 +77,7 @@ export class ContactBatch {
       v += this.ends[i]! - from;
       valueEnds[j] = v;
     }
-    return { phones, keys, keyEnds, values, valueEnds, repeats: this.repeats };
+    return { keys, keyEnds, values, valueEnds, repeats: this.repeats };
   }
 }
 

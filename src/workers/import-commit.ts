@@ -1,8 +1,8 @@
-import { commitChunkSync, suppressionCheck, type CommitAnswer, type CommitTask } from "../services/import-commit.ts";
+import { commitChunkSync, suppressionCheck, type CommitAnswer, type CommitTask, type SuppressionCheck } from "../services/import-commit.ts";
 import { workerStore } from "./worker-store.ts";
 
 /** The suppression check of the import run this worker last committed for (read once per run, not per batch). */
-let checks: { run: string; isSuppressed: (phone: string) => boolean } | undefined;
+let checks: { run: string; isSuppressed: SuppressionCheck } | undefined;
 
 /** Piscina entry: writes one parsed chunk of an import in one transaction (services/import-commit.ts). */
 export default function commitChunk(task: CommitTask): CommitAnswer {
