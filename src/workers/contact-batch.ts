@@ -1,4 +1,4 @@
-import { ContactPacker } from "../storage/contact-pack.ts";
+import { ContactPacker, type GeoFields } from "../storage/contact-pack.ts";
 
 /**
  * A chunk's contacts as the writer wants them: one entry per distinct phone (the first row wins), in key order,
@@ -19,12 +19,13 @@ export interface ContactRows {
   repeats: string[];
 }
 
-/** Collects a chunk's valid rows, then sorts and lays them out as ContactRows. */
+/** Collects a chunk's valid rows, then sorts them and lays them out as ContactRows. */
 export class ContactBatch {
   private readonly packer: ContactPacker;
   private phones: string[] = [];
-  private ends: number[] = [];
-  private firstOf = new Map<string, number>();
+  private rows: string[][] = [];
+  private geos: GeoFields[] = [];
+  private seen = new Set<string>();
   private repeats: string[] = [];
 
   /** `keyPrefix`: the bytes every contact key of the list starts with (storage/contacts.ts `contactKeyPrefix`). */
@@ -34,37 +35,39 @@ export class ContactBatch {
 
   reset(): void {
     this.phones = [];
-    this.ends = [];
-    this.firstOf = new Map();
+    this.rows = [];
+    this.geos = [];
+    this.seen = new Set();
     this.repeats = [];
-    this.packer.reset();
   }
 
-  add(phone: string, row: string[], geo: Parameters<ContactPacker["add"]>[1]): void {
-    if (this.firstOf.has(phone)) {
+  add(phone: string, row: string[], geo: GeoFields): void {
+    if (this.seen.has(phone)) {
       this.repeats.push(phone);
       return;
     }
-    this.firstOf.set(phone, this.phones.length);
+    this.seen.add(phone);
     this.phones.push(phone);
-    this.packer.add(row, geo);
-    this.ends.push(this.packer.length);
+    this.rows.push(row);
+    this.geos.push(geo);
   }
 
-  /** The rows in key order (keys sorted within a batch go into the B-tree with far fewer page touches). */
+  /**
+   * The rows in key order (keys sorted within a batch go into the B-tree with far fewer page touches). Values are
+   * packed here, already in that order: one copy out of the packer's buffer instead of one per row.
+   */
   take(): ContactRows {
     const n = this.phones.length;
     const order = keyOrder(this.phones);
-    const packed = this.packer.view();
     const prefix = this.keyPrefix;
     let keyBytes = 0;
     for (const p of this.phones) keyBytes += prefix.length + p.length;
     const keys = new Uint8Array(keyBytes);
-    const values = new Uint8Array(packed.length);
     const keyEnds = new Uint32Array(n);
     const valueEnds = new Uint32Array(n);
+    const packer = this.packer;
+    packer.reset();
     let k = 0;
-    let v = 0;
     for (let j = 0; j < n; j++) {
       const i = order[j]!;
       const phone = this.phones[i]!;
@@ -72,12 +75,10 @@ export class ContactBatch {
       k += prefix.length;
       for (let c = 0; c < phone.length; c++) keys[k++] = phone.charCodeAt(c);
       keyEnds[j] = k;
-      const from = i === 0 ? 0 : this.ends[i - 1]!;
-      values.set(packed.subarray(from, this.ends[i]!), v);
-      v += this.ends[i]! - from;
-      valueEnds[j] = v;
+      packer.add(this.rows[i]!, this.geos[i]!);
+      valueEnds[j] = packer.length;
     }
-    return { keys, keyEnds, values, valueEnds, repeats: this.repeats };
+    return { keys, keyEnds, values: new Uint8Array(packer.view()), valueEnds, repeats: this.repeats };
   }
 }
 
