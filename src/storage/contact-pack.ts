@@ -79,30 +79,21 @@ export class ContactPacker {
     this.length += src.length;
   }
 
-  /** A msgpack str: ASCII written in a loop (most CSV fields), anything else through Buffer's UTF-8 writer. */
+  /**
+   * A msgpack str, written by Buffer's native UTF-8 writer just past a header sized for `s.length` bytes (the
+   * fewest its UTF-8 can take); when the bytes turn out to need a longer header, they move up to make room.
+   */
   private str(s: string): void {
     const n = s.length;
     this.reserve(n * 3 + 5);
     const b = this.buf;
-    const head = n < 32 ? 1 : n < 256 ? 2 : n < 65536 ? 3 : 5;
-    let p = this.length + head;
-    let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) break;
-      b[p++] = c;
-    }
-    let len = n;
-    if (i < n) {
-      len = Buffer.byteLength(s, "utf8");
-      const h = len < 32 ? 1 : len < 256 ? 2 : len < 65536 ? 3 : 5;
-      b.write(s, this.length + h, len, "utf8");
-      writeStrHead(b, this.length, len, h);
-      this.length += h + len;
-      return;
-    }
-    writeStrHead(b, this.length, len, head);
-    this.length = p;
+    const at = this.length;
+    const guess = n < 32 ? 1 : n < 256 ? 2 : n < 65536 ? 3 : 5;
+    const len = (b as Buffer & { utf8Write(s: string, offset: number): number }).utf8Write(s, at + guess);
+    const head = len < 32 ? 1 : len < 256 ? 2 : len < 65536 ? 3 : 5;
+    if (head !== guess) b.copyWithin(at + head, at + guess, at + guess + len);
+    writeStrHead(b, at, len, head);
+    this.length = at + head + len;
   }
 
   private reserve(extra: number): void {
