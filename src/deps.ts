@@ -1,4 +1,4 @@
-import type Piscina from "piscina";
+import type { WorkerPool } from "./workers/pool.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { DriverRegistry } from "./drivers/registry.ts";
@@ -13,7 +13,7 @@ export interface Deps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly queue: JobQueue;
-  readonly pool: Piscina;
+  readonly pool: WorkerPool;
   readonly drivers: DriverRegistry;
 }
 

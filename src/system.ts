@@ -1,5 +1,4 @@
 import { Cron } from "croner";
-import type Piscina from "piscina";
 import { buildApp } from "./app.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
@@ -18,7 +17,7 @@ import { Throttle } from "./services/throttle.ts";
 import { ingestWebhook } from "./services/webhooks-in.ts";
 import { openStorage } from "./storage/db.ts";
 import { migrate } from "./storage/migrate.ts";
-import { createPool } from "./workers/pool.ts";
+import { createPool, type WorkerPool } from "./workers/pool.ts";
 
 /** Everything the process runs, wired once: the same for `bun run start`, the e2e tests and the benches. */
 export interface System {
@@ -38,7 +37,7 @@ export interface System {
 }
 
 /** Opens storage and builds queue, drivers, worker pool, handlers and the HTTP app. */
-export function createSystem(config: Config, clock: Clock, log: Logger, opts: { pool?: Piscina } = {}): System {
+export function createSystem(config: Config, clock: Clock, log: Logger, opts: { pool?: WorkerPool } = {}): System {
   const storage = openStorage(config.dataDir, { mappedBudgetBytes: config.mappedMemoryBytes });
   const schema = migrate(storage);
   if (schema.from !== schema.to) log.info("schema migrated", schema);

@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import type Piscina from "piscina";
+import type { WorkerPool } from "../workers/pool.ts";
 import { findPhoneColumn, fieldNames, MAX_COLUMNS } from "../domain/contact-columns.ts";
 import type { ImportFormat, ImportRecord } from "../storage/imports.ts";
 import { readRange } from "../workers/chunk-reader.ts";
@@ -12,7 +12,7 @@ const MAX_HEADER_BYTES = 16 * 1024 * 1024;
  * delimiter, header and phone column. Reads only the head of the file.
  * @throws FileFormatError for empty, binary, header-only or phone-less files.
  */
-export async function planFormat(pool: Piscina, rec: ImportRecord): Promise<ImportFormat & { bytesTotal: number; headerLines: number }> {
+export async function planFormat(pool: WorkerPool, rec: ImportRecord): Promise<ImportFormat & { bytesTotal: number; headerLines: number }> {
   let dataPath = rec.path;
   let size = statSync(dataPath).size;
   if (size === 0) throw new FileFormatError("empty_file", "the file is empty: a header row is required");

@@ -6,12 +6,53 @@ import { embeddedEntry, IS_BINARY } from "../embedded.ts";
 const ENTRY = IS_BINARY ? embeddedEntry("src/workers/entry.ts") : new URL("./entry.ts", import.meta.url).href;
 
 /**
- * The CPU worker pool. Workers stay alive for the life of the process (min = max threads, no idle timeout):
- * terminating workers is fragile on Bun. Tasks are named exports of workers/entry.ts, run with
+ * Tasks that hold LMDB's single writer: they run on the pool's own writer thread. Queued in the same Piscina as
+ * the parse tasks, an import's next batch waited behind chunks being parsed (up to four, ~25 ms each) while the
+ * writer — what bounds an import — sat idle.
+ */
+const WRITER_TASKS: ReadonlySet<string> = new Set(["commitChunk"]);
+
+/**
+ * The CPU worker pool: `workerThreads` threads for parsing and other CPU work, plus one writer thread for the
+ * tasks that write (started at the first such task). Tasks are named exports of workers/entry.ts, run with
  * `pool.run(task, { name })`; send file paths and byte ranges, not big strings.
  */
-export function createPool(config: Pick<Config, "workerThreads">): Piscina {
-  const threads = Math.max(1, config.workerThreads);
+export class WorkerPool {
+  private readonly workers: Piscina;
+  private writer?: Piscina;
+  private closed = false;
+
+  constructor(threads: number) {
+    this.workers = piscina(threads);
+  }
+
+  run(task: unknown, options: { name: string }): Promise<any> {
+    if (this.closed) return Promise.reject(new Error("the worker pool is closed"));
+    if (!WRITER_TASKS.has(options.name)) return this.workers.run(task, options);
+    return (this.writer ??= piscina(1)).run(task, options);
+  }
+
+  /** Ends both pools (`force`: running tasks are aborted instead of awaited; see stopImportCommits first). */
+  async close(options?: { force?: boolean }): Promise<void> {
+    this.closed = true;
+    await Promise.all([this.workers.close(options), this.writer?.close(options)]);
+  }
+
+  async destroy(): Promise<void> {
+    this.closed = true;
+    await Promise.all([this.workers.destroy(), this.writer?.destroy()]);
+  }
+}
+
+export function createPool(config: Pick<Config, "workerThreads">): WorkerPool {
+  return new WorkerPool(Math.max(1, config.workerThreads));
+}
+
+/**
+ * Workers stay alive for the life of the process (min = max threads, no idle timeout): terminating workers is
+ * fragile on Bun.
+ */
+function piscina(threads: number): Piscina {
   return new Piscina({
     filename: ENTRY,
     minThreads: threads,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type Piscina from "piscina";
+import type { WorkerPool } from "../../src/workers/pool.ts";
 import { importErrors } from "../../src/storage/imports.ts";
 import { getList } from "../../src/storage/lists.ts";
 import { makeImportEnv, testPool, type ImportEnv } from "../helpers/imports.ts";
@@ -22,7 +22,7 @@ const ONLY = process.env.FUZZ_FILE === undefined ? undefined : Number(process.en
 const FILES = Number(process.env.FUZZ_FILES ?? 1_200);
 const SEED = 0x9e3779b9;
 const dir = mkdtempSync(join(tmpdir(), "pombo-fuzz-csv-"));
-let pool: Piscina;
+let pool: WorkerPool;
 let env: ImportEnv;
 beforeAll(() => {
   pool = testPool();

@@ -6,7 +6,6 @@ import { afterAll, afterEach, beforeAll } from "bun:test";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type Piscina from "piscina";
 import { FakeClock } from "../../src/clock.ts";
 import { createLogger } from "../../src/log.ts";
 import { buildGeoTable } from "../../src/services/geo-table.ts";
@@ -15,7 +14,7 @@ import { createImport, type ImportOptions } from "../../src/services/imports.ts"
 import { createList } from "../../src/services/lists.ts";
 import { openStorage, type Storage } from "../../src/storage/db.ts";
 import type { ImportRecord } from "../../src/storage/imports.ts";
-import { createPool } from "../../src/workers/pool.ts";
+import { createPool, type WorkerPool } from "../../src/workers/pool.ts";
 
 let template: string | undefined;
 
@@ -43,7 +42,7 @@ export interface ImportEnv {
 }
 
 /** Opens a fresh import environment on a shared pool. */
-export function makeImportEnv(pool: Piscina, opts: { workerThreads?: number } = {}): ImportEnv {
+export function makeImportEnv(pool: WorkerPool, opts: { workerThreads?: number } = {}): ImportEnv {
   const dir = geoDataDir();
   const storage = openStorage(dir);
   const deps = { storage, pool, clock: new FakeClock(), log: createLogger("silent"), config: { dataDir: dir, workerThreads: opts.workerThreads ?? 2 } };
@@ -64,7 +63,7 @@ export function makeImportEnv(pool: Piscina, opts: { workerThreads?: number } = 
 }
 
 /** The shared worker pool for a test file (two threads, kept alive). */
-export function testPool(): Piscina {
+export function testPool(): WorkerPool {
   return createPool({ workerThreads: 2 });
 }
 
@@ -74,7 +73,7 @@ export function testPool(): Piscina {
  * `fresh()` opens the current test's environment.
  */
 export function importSuite(prefix: string): { files: string; fresh(opts?: { workerThreads?: number }): ImportEnv } {
-  let pool: Piscina;
+  let pool: WorkerPool;
   let env: ImportEnv | undefined;
   const files = mkdtempSync(join(tmpdir(), prefix));
   beforeAll(() => {

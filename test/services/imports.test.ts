@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, te
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type Piscina from "piscina";
+import type { WorkerPool } from "../../src/workers/pool.ts";
 import { generateCsv } from "../../scripts/gen-csv.ts";
 import { getContact, listContacts } from "../../src/storage/contacts.ts";
 import { importErrors } from "../../src/storage/imports.ts";
@@ -12,7 +12,7 @@ import { geoDataDir, makeImportEnv, testPool, type ImportEnv } from "../helpers/
 
 setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
-let pool: Piscina;
+let pool: WorkerPool;
 let env: ImportEnv;
 const files = mkdtempSync(join(tmpdir(), "pombo-csv-"));
 beforeAll(() => {
