@@ -48,8 +48,8 @@ const SEPARATORS = /[\s\-.()\/]/g;
  * Memory is bounded: the memo is a two-generation cache.
  */
 export class PhoneNormaliser {
-  private young = new Map<string, PhoneResult>();
-  private old = new Map<string, PhoneResult>();
+  private young = new Map<number, PhoneResult>();
+  private old = new Map<number, PhoneResult>();
   private readonly nanpDefault: boolean;
 
   constructor(
@@ -63,10 +63,11 @@ export class PhoneNormaliser {
   normalise(raw: string): PhoneResult {
     const digits = fastDigits(raw, this.nanpDefault);
     if (digits === undefined) return parsePhoneSlow(raw, this.defaultCountry);
-    const cc = callingCode(digits);
-    if (cc === undefined) return parsePhoneSlow(raw, this.defaultCountry);
-    const national = digits.length - cc.length;
-    const key = digits.slice(0, cc.length + MEMO_DIGITS) + ":" + national;
+    const ccLength = CC_LENGTH[digitsValue(digits, 3)]!;
+    if (ccLength === 0) return parsePhoneSlow(raw, this.defaultCountry);
+    // The memo key as a number: the calling code and MEMO_DIGITS more (≤ 9 digits, never a leading 0: no calling
+    // code starts with one) times 16, plus the national length (≤ 14). Which digits it covers follows from them.
+    const key = digitsValue(digits, ccLength + MEMO_DIGITS) * 16 + (digits.length - ccLength);
     let verdict = this.young.get(key) ?? this.old.get(key);
     if (verdict === undefined) {
       const full = parsePhoneSlow("+" + digits, this.defaultCountry);
@@ -79,7 +80,7 @@ export class PhoneNormaliser {
     return verdict.ok ? { ok: true, e164: "+" + digits, country: verdict.country } : verdict;
   }
 
-  private remember(key: string, verdict: PhoneResult): void {
+  private remember(key: number, verdict: PhoneResult): void {
     if (this.young.size >= this.memoSize / 2) {
       this.old = this.young;
       this.young = new Map();
@@ -88,20 +89,44 @@ export class PhoneNormaliser {
   }
 }
 
-/** Digits of an international-looking number (without `+`), or undefined when the fast path does not apply. */
+/**
+ * Digits of an international-looking number (without `+`), or undefined when the fast path does not apply.
+ * `00` counts as the international prefix only where parsePhoneSlow reads it: first, as typed ("0 0 44…" is not).
+ */
 function fastDigits(raw: string, nanpDefault: boolean): string | undefined {
-  let s = raw.trim();
-  if (s.length > 24) return undefined;
-  s = s.replace(SEPARATORS, "");
+  const text = raw.trim();
+  if (text.length > 24) return undefined;
+  let s = text.replace(SEPARATORS, "");
   if (s.charCodeAt(0) === 43 /* + */) s = s.slice(1);
-  else if (s.startsWith("00")) s = s.slice(2);
+  else if (text.startsWith("00")) s = s.slice(2);
   else if (nanpDefault && s.length === 10 && s.charCodeAt(0) !== 48 && s.charCodeAt(0) !== 49) s = "1" + s;
   else if (!(nanpDefault && s.length === 11 && s.charCodeAt(0) === 49)) return undefined;
   if (s.length < 8 || s.length > 15 || !/^\d+$/.test(s)) return undefined;
   return s;
 }
 
-function callingCode(digits: string): string | undefined {
-  for (let n = 1; n <= 3; n++) if (CALLING_CODES.has(digits.slice(0, n))) return digits.slice(0, n);
-  return undefined;
+/** The number the first `n` digits of `digits` spell (all of them when shorter). */
+function digitsValue(digits: string, n: number): number {
+  const end = Math.min(n, digits.length);
+  let v = 0;
+  for (let i = 0; i < end; i++) v = v * 10 + (digits.charCodeAt(i) - 48);
+  return v;
 }
+
+/**
+ * Length of the calling code a number starts with, by its first three digits (0: none). The shortest match
+ * wins, as libphonenumber's own extraction does: calling codes are prefix-free.
+ */
+const CC_LENGTH = (() => {
+  const table = new Uint8Array(1000);
+  for (let i = 0; i < 1000; i++) {
+    const three = String(i).padStart(3, "0");
+    for (let n = 1; n <= 3; n++) {
+      if (CALLING_CODES.has(three.slice(0, n))) {
+        table[i] = n;
+        break;
+      }
+    }
+  }
+  return table;
+})();
