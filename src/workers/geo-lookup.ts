@@ -12,15 +12,24 @@ export interface GeoAnswer {
 const MISSING = 0 as const;
 const NO_NODE: GeoNode = [0, "", "", "", ""];
 
+/** A prefix in the cache: its node (or MISSING), and the cached prefixes one digit longer, by that digit. */
+interface Prefix {
+  node: GeoNode | typeof MISSING;
+  next?: (Prefix | undefined)[];
+}
+
 /**
  * Longest-prefix look-up over the geo table with an in-process cache of prefix nodes: a file costs about
- * one read of `readNode` per distinct prefix on its numbers' paths, not one per row. The cache is a
- * two-generation approximation of LRU (cheap on hits, bounded in size); misses are cached too.
+ * one read of `readNode` per distinct prefix on its numbers' paths, not one per row. The cache is a trie walked
+ * digit by digit (an array step per digit, no key to build or hash), in two generations as an approximation of
+ * LRU (cheap on hits, bounded in size): a prefix missing from the young trie is taken from the old one when
+ * there, else read; when the young one is full it becomes the old one. Misses are cached too.
  */
 export class GeoLookup {
-  // Keyed by the prefix as a number plus its length (no string per step): digits * 16 + length.
-  private young = new Map<number, GeoNode | typeof MISSING>();
-  private old = new Map<number, GeoNode | typeof MISSING>();
+  private young: Prefix = { node: MISSING };
+  private old?: Prefix;
+  /** Prefixes in the young trie. */
+  private size = 0;
   private answers = new Map<GeoNode, Map<string, GeoFields>>();
   /** Reads of `readNode` so far (for tests and stats). */
   reads = 0;
@@ -52,34 +61,38 @@ export class GeoLookup {
     return best && { region: best[1], city: best[2], timezone: best[3], carrier: best[4] };
   }
 
-  /** The node of the longest known prefix of `phone`. */
+  /** The node of the longest known prefix of `phone` (up to 12 digits). */
   private deepest(phone: string): GeoNode | undefined {
-    const digits = phone.charCodeAt(0) === 43 ? phone.slice(1) : phone;
+    const start = phone.charCodeAt(0) === 43 ? 1 : 0;
+    const end = Math.min(phone.length, start + 12);
+    let young = this.young;
+    let old = this.old;
     let best: GeoNode | undefined;
-    let value = 0;
-    for (let i = 1; i <= digits.length && i <= 12; i++) {
-      value = value * 10 + (digits.charCodeAt(i - 1) - 48);
-      const node = this.node(value * 16 + i, digits, i);
-      if (node === MISSING) break;
-      best = node;
-      if (node[0] === 0) break;
+    for (let i = start; i < end; i++) {
+      const digit = phone.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) break;
+      old = old?.next?.[digit];
+      let p = young.next?.[digit];
+      if (p === undefined) {
+        p = { node: old ? old.node : this.read(phone.slice(start, i + 1)) };
+        (young.next ??= new Array(10))[digit] = p;
+        this.size++;
+      }
+      if (p.node === MISSING) break;
+      best = p.node;
+      if (p.node[0] === 0) break;
+      young = p;
+    }
+    if (this.size >= this.cacheSize / 2) {
+      this.old = this.young;
+      this.young = { node: MISSING };
+      this.size = 0;
     }
     return best;
   }
 
-  private node(key: number, digits: string, length: number): GeoNode | typeof MISSING {
-    let n = this.young.get(key);
-    if (n !== undefined) return n;
-    n = this.old.get(key);
-    if (n === undefined) {
-      this.reads++;
-      n = this.readNode(digits.slice(0, length)) ?? MISSING;
-    }
-    if (this.young.size >= this.cacheSize / 2) {
-      this.old = this.young;
-      this.young = new Map();
-    }
-    this.young.set(key, n);
-    return n;
+  private read(prefix: string): GeoNode | typeof MISSING {
+    this.reads++;
+    return this.readNode(prefix) ?? MISSING;
   }
 }
