@@ -2,7 +2,7 @@
  * Import benchmark (not a test): generates a CSV (mixed phone formats, ~5% invalid, ~3% duplicates, 6 columns),
  * times the import job from file on disk to all rows committed, prints rows/s and peak RSS; then, when
  * PostgreSQL is installed, times `\copy` of the same file into a table with a unique index on email.
- * Usage: bun run bench:import [--rows N] [--keep]
+ * Usage: bun run bench:import [--rows N] [--keep] [--no-postgres]  (--no-postgres: skip the peer, e.g. while iterating)
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -66,7 +66,7 @@ console.log(`counts match the generator: ${exact ? "yes" : "NO"}`);
 await pool.destroy();
 await storage.close();
 
-const pg = postgresPeer(csv, dir);
+const pg = argv.includes("--no-postgres") ? undefined : postgresPeer(csv, dir);
 if (pg) console.log(`postgres \\copy with unique index: ${pg.secs.toFixed(2)} s = ${Math.round(rows / pg.secs).toLocaleString("en")} rows/s; ratio pombo/postgres = ${(pombo / (rows / pg.secs)).toFixed(2)}x`);
 if (!argv.includes("--keep")) rmSync(dir, { recursive: true, force: true });
 
