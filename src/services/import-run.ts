@@ -116,7 +116,6 @@ async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportForm
   let queuedEnd = start.checkpoint.offset;
   let sequential = start.checkpoint.sequential;
   const maxInFlight = Math.max(2, deps.config.workerThreads * 2);
-  let parseOne = false;
   while (queuedEnd < fileSize) {
     if (sequential) {
       const from = (await settle()).checkpoint.offset;
@@ -125,12 +124,8 @@ async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportForm
       queuedEnd = r.end;
       continue;
     }
-    // While foreground work runs (the last chunk was planned small), one chunk is parsed at a time: beside the
-    // pool's writer thread a second busy parse thread, on two cores, cost the webhooks ~10–20 ms at p99 in
-    // bench:mixed.
-    while (inFlight.length < (parseOne ? 1 : maxInFlight) && next < fileSize) {
+    while (inFlight.length < maxInFlight && next < fileSize) {
       const bytes = chunkBytes();
-      parseOne = bytes === busyBytes;
       const end = nextLineStart(format.dataPath, Math.min(fileSize, next + bytes), fileSize);
       const result = run({ ...base, start: next, end, sequential: false });
       result.catch(() => {}); // awaited in order below; one left behind (pool closed, import ended) must not go unhandled

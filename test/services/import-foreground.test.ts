@@ -61,29 +61,3 @@ test("full batches planned before foreground work began are read again in small 
   const counts = (r: ImportRecord) => [r.rows, r.imported, r.duplicates, r.invalid, r.suppressed];
   expect(counts(switched.done)).toEqual(counts(idle.done));
 });
-
-test("while foreground work runs one chunk is parsed at a time; idle, several are", async () => {
-  const e = fresh();
-  const path = join(files, "c.csv");
-  await generateCsv(path, { rows: 30_000 }, true);
-  /** The most import chunks handed to the pool at once during a run. */
-  const peakParsing = async (busy: () => boolean) => {
-    let parsing = 0;
-    let peak = 0;
-    const pool = e.deps.pool;
-    const counting = {
-      run: (task: unknown, opts: { name: string }) => {
-        if (opts.name !== "importChunk") return pool.run(task, opts);
-        peak = Math.max(peak, ++parsing);
-        return pool.run(task, opts).finally(() => parsing--);
-      },
-    };
-    const list = createList(e.deps, "co1", `l${Math.random()}`);
-    const rec = createImport(e.deps, "co1", list.id, { path, bytes: statSync(path).size, ownsFile: false }, {}, false);
-    const done = (await runImport({ ...e.deps, pool: counting } as never, "co1", rec.id, undefined, busy))!;
-    expect(done.status).toBe("done");
-    return peak;
-  };
-  expect(await peakParsing(() => true)).toBe(1);
-  expect(await peakParsing(() => false)).toBeGreaterThan(1);
-});
