@@ -26,8 +26,9 @@ type Pool = { run(task: unknown, options: { name: string }): Promise<unknown> };
 /**
  * Commits an import's chunks strictly in file order, each in ONE transaction with the import's counters and
  * checkpoint, so a crash leaves either all of a batch or none of it and a resume starts exactly after the last
- * committed batch. The transaction runs in a pool worker (`commitChunk`), not on this thread: a 10,000-row batch
- * holds its writer for ~100 ms, which on the event loop was time every webhook and API request waited.
+ * committed batch. The transaction runs on the pool's writer thread (`commitChunk`), not on this thread: a
+ * 10,000-row batch holds its writer for ~100 ms, which on the event loop was time every webhook and API request
+ * waited.
  * `commit` may be called again before the previous commit resolves: it runs once that one has committed. After a
  * failed batch, later ones write nothing.
  */

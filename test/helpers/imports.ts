@@ -3,7 +3,7 @@
  * and helpers to run an import of a file end to end through the services.
  */
 import { afterAll, afterEach, beforeAll } from "bun:test";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeClock } from "../../src/clock.ts";
@@ -13,7 +13,10 @@ import { runImport } from "../../src/services/import-run.ts";
 import { createImport, type ImportOptions } from "../../src/services/imports.ts";
 import { createList } from "../../src/services/lists.ts";
 import { openStorage, type Storage } from "../../src/storage/db.ts";
-import type { ImportRecord } from "../../src/storage/imports.ts";
+import type { CommitTask } from "../../src/services/import-commit.ts";
+import { contactKeyPrefix } from "../../src/storage/contacts.ts";
+import { putImportSync, type ImportRecord } from "../../src/storage/imports.ts";
+import type { ChunkResult, ChunkTask } from "../../src/workers/import-chunk.ts";
 import { createPool, type WorkerPool } from "../../src/workers/pool.ts";
 
 let template: string | undefined;
@@ -89,4 +92,39 @@ export function importSuite(prefix: string): { files: string; fresh(opts?: { wor
     rmSync(files, { recursive: true, force: true });
   });
   return { files, fresh: (opts) => (env = makeImportEnv(pool, opts)) };
+}
+
+/**
+ * The pool's tasks for one import, run by hand: `csv` (a `phone,…` header and rows) written under `env.dir`, an
+ * import of it whose checkpoint sits after the header, the `importChunk` task for the rest of the file and the
+ * `commitChunk` task for a parsed result.
+ */
+export function importTasks(env: ImportEnv, csv: string) {
+  const path = join(env.dir, `c-${crypto.randomUUID()}.csv`);
+  writeFileSync(path, csv);
+  const list = createList(env.deps, "co1", "l");
+  const rec = createImport(env.deps, "co1", list.id, { path, bytes: statSync(path).size, ownsFile: false }, {}, false);
+  const start = csv.indexOf("\n") + 1;
+  const fields = csv.slice(0, start - 1).split(",");
+  env.storage.env.transactionSync(() => putImportSync(env.storage, { ...rec, status: "running", bytesTotal: csv.length, checkpoint: { offset: start, line: 1, sequential: false } }));
+  const chunk: ChunkTask = {
+    path, start, end: csv.length, fileSize: csv.length, sequential: false, delimiter: ",", fields, phoneIndex: fields.indexOf("phone"),
+    defaultCountry: "US", dataDir: env.dir, keyPrefix: contactKeyPrefix("co1", list.id),
+  };
+  const commit = (result: ChunkResult): CommitTask => ({ dataDir: env.dir, run: "r1", companyId: "co1", importId: rec.id, result, sequential: false });
+  return { chunk, commit, listId: list.id };
+}
+
+/** This process's threads by id with their nice value (Linux: nice is per thread), e.g. to find the pool's. */
+export function threadNices(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value (after the parenthesised name).
+      out.set(tid, Number(readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
 }
