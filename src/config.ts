@@ -16,6 +16,11 @@ export interface Config {
   readonly workerThreads: number;
   /** Budget for LMDB file pages kept mapped in the process, in bytes (0: unbounded); see storage/map-trimmer.ts. */
   readonly mappedMemoryBytes: number;
+  /**
+   * Accepted provider webhooks are written to the journal before the 200 (safe against kill -9) and on disk
+   * within this many ms; 0: on disk before the 200 (safe against power loss too, fewer webhooks a second).
+   */
+  readonly journalSyncMs: number;
   /** Session lifetime in milliseconds. */
   readonly sessionTtlMs: number;
   /** How long a message whose send outcome is unknown waits before the provider's lookup settles it (default 60 s). */
@@ -75,6 +80,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxJsonBytes: int(e, "MAX_JSON_BYTES", 1024 * 1024),
     workerThreads: int(e, "WORKER_THREADS", 2),
     mappedMemoryBytes: int(e, "MAPPED_MEMORY_MB", 256) * 1024 ** 2,
+    journalSyncMs: int(e, "JOURNAL_SYNC_MS", 100),
     sessionTtlMs: int(e, "SESSION_TTL_HOURS", 24 * 14) * 3600_000,
     reconcileDelayMs: int(e, "RECONCILE_DELAY_MS", 60_000),
     lookupLagMs: e.LOOKUP_LAG_MS === undefined || e.LOOKUP_LAG_MS === "" ? undefined : int(e, "LOOKUP_LAG_MS", 0),

@@ -38,7 +38,7 @@ export interface System {
 
 /** Opens storage and builds queue, drivers, worker pool, handlers and the HTTP app. */
 export function createSystem(config: Config, clock: Clock, log: Logger, opts: { pool?: WorkerPool } = {}): System {
-  const storage = openStorage(config.dataDir, { mappedBudgetBytes: config.mappedMemoryBytes });
+  const storage = openStorage(config.dataDir, { mappedBudgetBytes: config.mappedMemoryBytes, journalSyncMs: config.journalSyncMs, log });
   const schema = migrate(storage);
   if (schema.from !== schema.to) log.info("schema migrated", schema);
   const queue = new JobQueue({ storage, clock, queues: QUEUES, log });

@@ -1,4 +1,4 @@
-import type { RootDatabase } from "lmdb";
+import type { Journal, JournalRecord } from "../storage/journal.ts";
 import type { Logger } from "../log.ts";
 import type { Job, JobSpec } from "./types.ts";
 
@@ -41,23 +41,23 @@ export function specsToStore(entries: InboxEntry[], absorbers?: ReadonlyMap<stri
 }
 
 /**
- * Inbox entries moved into the queue per main transaction (about: whole inbox records move together). Absorbed
+ * Inbox entries moved into the queue per main transaction (about: whole journal records move together). Absorbed
  * ones (delivery reports) are applied in it, ~25 µs each on the event loop: 500 keep a move under ~15 ms.
  */
 const INBOX_BATCH = 500;
 
-/** Records kept in memory for the move at most (InboxMover.recent). */
+/** Records whose entries are kept in memory for the move at most (past it they are read back from the journal). */
 const RECENT_MAX = 10_000;
 
-/** One inbox record: the entries accepted in one event-loop turn (older versions stored one entry a record). */
-type InboxRecord = InboxEntry[] | InboxEntry;
-
-/** The entries of an inbox record, in order. */
-const entriesOf = (record: InboxRecord): InboxEntry[] => (Array.isArray(record[0]) ? (record as InboxEntry[]) : [record as InboxEntry]);
+/** A journal record not moved yet; `entries` as appended, when this process appended it and kept them. */
+interface Pending {
+  record: JournalRecord;
+  entries?: InboxEntry[];
+}
 
 export interface InboxMoverOptions {
-  /** The inbox environment (storage/db.ts). */
-  inbox: RootDatabase<unknown, number>;
+  /** The journal the entries are appended to (storage/journal.ts). */
+  journal: Journal;
   /** The highest record number already moved (stored in the main environment). */
   readMark: () => number;
   /**
@@ -65,47 +65,50 @@ export interface InboxMoverOptions {
    * Entries come with the number of the record that holds them.
    */
   move: (entries: Array<{ key: number; value: InboxEntry }>) => Promise<void>;
+  /** Resolves once the main environment's commits so far are on disk (moved records may be deleted then). */
+  flushed: () => PromiseLike<unknown>;
   log?: Logger;
 }
 
 /**
- * The inbox half of `JobQueue.accept`: appends entries (durable once the inbox environment commits), then moves
- * committed ones into the queue, oldest first, in batches — `move` writes them with the mark, so an entry moves
- * exactly once even if a crash comes before its inbox delete — and deletes them from the inbox. Entries a crash
- * left behind are moved (or, when at or below the mark, only deleted) at start-up. The entries accepted in one
- * event-loop turn share one record (one put, one promise, one key to move and delete): concurrent webhooks
- * arrive in bursts, and a put per request cost more than the request's own work.
+ * The inbox half of `JobQueue.accept`: appends entries to the journal (safe against kill -9 once written; on
+ * disk per its `syncMs`), then moves them into the queue, oldest first, in batches — `move` writes them with the
+ * mark, so an entry moves exactly once even if a crash comes before the journal lets go of it — and releases
+ * them from the journal once that move is on disk. Entries a crash left behind (numbered above the mark) are moved at
+ * start-up. The entries accepted in one event-loop turn share one record (one write, one promise): concurrent
+ * webhooks arrive in bursts, and a write per request cost more than the request's own work.
  *
- * The inbox environment starts each write at once (storage/db.ts `INBOX_WRITES`): with lmdb's default, its
- * writer thread began one event-loop turn after the put, and under a 5,000/s campaign the append took p99 60 ms
- * (bench:mixed webhook p99 53–73 ms; now 35–43 ms). A synchronous commit on this thread was as quick on average
- * but put the flush to disk on the event loop (a 65 ms stall seen under the import's writes). The append
- * resolves at commit (overlappingSync: safe against kill -9; `env.flushed` waits for the disk).
+ * The journal is a plain file written on this thread, not an LMDB environment: a commit there meant a hop to
+ * lmdb's writer thread and waiting for the previous commit's sync to disk, 1.5–2 ms under load, which the
+ * webhooks' 64 concurrent connections paid on every request (bench:webhooks 13k/s; 22k/s with this).
  */
 export class InboxMover {
   private nextSeq: number;
   private running?: Promise<void>;
   private again = false;
-  /** Entries of the current turn, and the promise that resolves once their record is committed. */
+  /** Entries of the current turn, and the promise that resolves once their record is written. */
   private open?: { entries: InboxEntry[]; done: Promise<void> };
-  /** Entries appended and not yet moved (for metrics; counted in memory, not by reading the inbox). */
+  /** Entries appended and not yet moved (for metrics; counted in memory, not by reading the journal). */
   private unmoved = 0;
-  /**
-   * The records this process appended and has not moved yet, as appended: the move takes them from here instead
-   * of decoding them back from the inbox (records a restart left behind are read from it). Bounded: past
-   * RECENT_MAX records (a move falling far behind) new ones are read back like those.
-   */
-  private readonly recent = new Map<number, InboxEntry[]>();
+  private readonly pending: Pending[] = [];
+  /** Pending records whose entries are kept in memory (bounded by RECENT_MAX). */
+  private kept = 0;
+  /** The highest record number moved, and the release of records up to it (after the main flush) if one runs. */
+  private movedUpTo = 0;
+  private releasing?: Promise<void>;
 
   constructor(private readonly o: InboxMoverOptions) {
-    let last = 0;
-    for (const key of o.inbox.getKeys({ reverse: true, limit: 1 })) last = key;
-    this.nextSeq = Math.max(last, o.readMark()) + 1;
-    for (const { value } of o.inbox.getRange({ start: o.readMark() + 1 })) this.unmoved += entriesOf(value as InboxRecord).length;
-    if (last > 0) this.moveSoon();
+    const mark = o.readMark();
+    o.journal.release(mark);
+    for (const record of o.journal.after(mark)) {
+      this.pending.push({ record });
+      this.unmoved += record.count;
+    }
+    this.nextSeq = Math.max(o.journal.last(), mark) + 1;
+    if (this.pending.length) this.moveSoon();
   }
 
-  /** Appends one entry; resolves once it is committed in the inbox. */
+  /** Appends one entry; resolves once it is written to the journal (and on disk, per its `syncMs`). */
   add(entry: InboxEntry): Promise<void> {
     this.unmoved++;
     if (this.open) {
@@ -115,17 +118,21 @@ export class InboxMover {
     const entries = [entry];
     let release!: () => void;
     const turn = new Promise<void>((r) => (release = r));
-    const done = turn.then(async () => {
+    const done = turn.then(() => {
       this.open = undefined;
-      const seq = this.nextSeq++;
+      let appended: ReturnType<Journal["append"]>;
       try {
-        await this.o.inbox.put(seq, entries);
+        appended = this.o.journal.append(this.nextSeq, entries, entries.length);
       } catch (error) {
         this.unmoved -= entries.length; // not stored: every caller of this record is told so
         throw error;
       }
-      if (this.recent.size < RECENT_MAX) this.recent.set(seq, entries);
+      this.nextSeq++;
+      const keep = this.kept < RECENT_MAX;
+      if (keep) this.kept++;
+      this.pending.push({ record: appended.record, entries: keep ? entries : undefined });
       this.moveSoon();
+      return appended.durable;
     });
     this.open = { entries, done };
     setImmediate(release); // after this turn's I/O callbacks: every request read in it joins the record
@@ -137,11 +144,12 @@ export class InboxMover {
     return this.unmoved;
   }
 
-  /** Resolves when no append or move is running or due. */
+  /** Resolves when no append, move or release is running or due. */
   async settled(): Promise<void> {
-    while (this.open || this.running) {
+    while (this.open || this.running || this.releasing) {
       await this.open?.done.catch(() => undefined);
       await this.running;
+      await this.releasing;
     }
   }
 
@@ -152,7 +160,7 @@ export class InboxMover {
     }
     this.running = this.moveAll()
       .catch((error) => {
-        this.o.log?.error("queue: moving accepted jobs from the inbox failed; retrying", { error: String(error) });
+        this.o.log?.error("queue: moving accepted jobs from the journal failed; retrying", { error: String(error) });
         setTimeout(() => this.moveSoon(), 1_000).unref?.();
       })
       .finally(() => {
@@ -165,26 +173,36 @@ export class InboxMover {
   }
 
   private async moveAll(): Promise<void> {
-    const inbox = this.o.inbox;
-    for (;;) {
-      const moved = this.o.readMark();
-      // Records a crash left behind after their move committed: moved already, only delete them.
-      const stale = [...inbox.getKeys({ end: moved + 1, limit: INBOX_BATCH })];
-      for (const key of stale) this.recent.delete(key);
-      if (stale.length) await inbox.transaction(() => stale.forEach((key) => inbox.removeSync(key)));
-      const keys: number[] = [];
+    while (this.pending.length) {
+      const batch: Pending[] = [];
       const entries: Array<{ key: number; value: InboxEntry }> = [];
-      for (const key of inbox.getKeys({ start: moved + 1 }) as Iterable<number>) {
+      for (const p of this.pending) {
         if (entries.length >= INBOX_BATCH) break;
-        const record = this.recent.get(key) ?? entriesOf(inbox.get(key) as InboxRecord);
-        keys.push(key);
-        for (const entry of record) entries.push({ key, value: entry });
+        batch.push(p);
+        const key = p.record.seq;
+        for (const entry of p.entries ?? (this.o.journal.read(p.record) as InboxEntry[])) entries.push({ key, value: entry });
       }
-      if (entries.length === 0) return;
       await this.o.move(entries);
+      this.pending.splice(0, batch.length);
       this.unmoved -= entries.length;
-      for (const key of keys) this.recent.delete(key);
-      await inbox.transaction(() => keys.forEach((key) => inbox.removeSync(key)));
+      this.kept -= batch.filter((p) => p.entries).length;
+      this.releaseSoon(batch[batch.length - 1]!.record.seq);
     }
+  }
+
+  /** Lets the journal drop records up to `seq` once the move that stored them is on disk. */
+  private releaseSoon(seq: number): void {
+    this.movedUpTo = seq;
+    this.releasing ??= (async () => {
+      let done = 0;
+      while (done < this.movedUpTo) {
+        const upTo = this.movedUpTo;
+        await this.o.flushed();
+        this.o.journal.release(upTo);
+        done = upTo;
+      }
+    })()
+      .catch((error) => this.o.log?.warn("queue: releasing moved records from the journal failed", { error: String(error) }))
+      .finally(() => (this.releasing = undefined));
   }
 }

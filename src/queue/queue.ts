@@ -71,7 +71,13 @@ export class JobQueue {
     this.store = new JobStore(opts.storage);
     this.nextSeq = Math.max(this.store.readSeq(), this.store.maxStoredSeq(this.names) + 1);
     // Last: it may start moving jobs accepted before a crash or stop right away.
-    this.inbox = new InboxMover({ inbox: opts.storage.inbox, readMark: () => this.store.readInboxMark(), move: (e) => this.moveAccepted(e), log: opts.log });
+    this.inbox = new InboxMover({
+      journal: opts.storage.journal,
+      readMark: () => this.store.readInboxMark(),
+      move: (e) => this.moveAccepted(e),
+      flushed: () => opts.storage.env.flushed,
+      log: opts.log,
+    });
   }
 
   /** Sends jobs named `name` to `queue` unless their spec names one. @throws Error for an unknown queue. */
@@ -101,11 +107,11 @@ export class JobQueue {
   }
 
   /**
-   * Makes a job durable fast, whatever the main environment is busy with: it is appended to the inbox (a small
-   * LMDB environment of its own, whose commits carry nothing else, concurrent calls sharing one) and resolves
-   * once that committed — then it survives kill -9. It joins its queue moments later, moved in batches with
-   * one main transaction each (see inbox.ts). For hot paths that answer a caller after a durable write:
-   * provider webhooks. @throws Error on an invalid spec (nothing stored).
+   * Makes a job durable fast, whatever the main environment is busy with: it is appended to the journal (one
+   * write per event-loop turn, shared by every call in it) and resolves once written — then it survives kill -9
+   * — or, with `journalSyncMs` 0, once on disk. It joins its queue moments later, moved in batches with one
+   * main transaction each (see inbox.ts). For hot paths that answer a caller after a durable write: provider
+   * webhooks. @throws Error on an invalid spec (nothing stored).
    */
   async accept<D>(spec: JobSpec<D>): Promise<void> {
     const now = this.opts.clock.now();

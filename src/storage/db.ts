@@ -2,6 +2,9 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { open, type Database, type RootDatabase } from "lmdb";
 import { DB_NAMES, DB_OPTIONS, type DbName } from "./keys.ts";
+import type { Logger } from "../log.ts";
+import { Journal } from "./journal.ts";
+import { migrateLegacyInbox } from "./legacy-inbox.ts";
 import { createMapTrimmer } from "./map-trimmer.ts";
 
 /**
@@ -14,18 +17,26 @@ export interface Store {
   db<V = any>(name: DbName): Database<V, any>;
 }
 
-/** The main environment with the inbox: what the process runs on. Most writes happen on the main thread. */
+/** The main environment with the journal: what the process runs on. Most writes happen on the main thread. */
 export interface Storage extends Store {
   /**
-   * A second, small environment (`dataDir/inbox`, own writer thread and commits): jobs that must be durable
-   * fast whatever the main environment is busy with land here first (JobQueue.accept), keyed by an increasing
-   * number, and move into the main queue moments later. See keys.ts.
+   * The inbox of accepted jobs (`dataDir/journal`, see journal.ts): jobs that must be durable fast whatever the
+   * main environment is busy with land here first (JobQueue.accept), numbered, and move into the main queue
+   * moments later. Opened at first use: only the process running the queue may use it (CLI commands never do).
    */
-  readonly inbox: RootDatabase<unknown, number>;
+  readonly journal: Journal;
   close(): Promise<void>;
 }
 
-/** Options shared by both environments. */
+export interface StorageOptions {
+  /** Bounds the LMDB file pages kept mapped (0: no bound); see map-trimmer.ts. */
+  mappedBudgetBytes?: number;
+  /** The journal's `syncMs` (journal.ts): how soon an accepted job must also be on disk, 0 before it is acknowledged. */
+  journalSyncMs?: number;
+  log?: Logger;
+}
+
+/** Options of the main environment. */
 const ENV_OPTIONS = {
   // Grows on demand; LMDB reserves address space only.
   mapSize: 64 * 1024 ** 3,
@@ -38,37 +49,40 @@ const ENV_OPTIONS = {
   ...({ useRecords: false } as object),
 };
 
-/** lmdb write options of the inbox environment (lmdb reads them at open; its typings do not list them). */
-const INBOX_WRITES = { eventTurnBatching: false, txnStartThreshold: 0 } as object;
-
 /** Default budget for LMDB file pages mapped into the process (see map-trimmer.ts). */
 export const DEFAULT_MAPPED_BUDGET_BYTES = 256 * 1024 ** 2;
 /** How often the mapped-page budget is checked. */
 const TRIM_CHECK_MS = 500;
 
+/** Default `journalSyncMs`: accepted jobs are on disk within 100 ms (safe against kill -9 at once). */
+export const DEFAULT_JOURNAL_SYNC_MS = 100;
+
 /**
- * Opens (creating if needed) the LMDB environment under `dataDir/db` with every database in keys.ts, and the
- * inbox environment. `mappedBudgetBytes` bounds the file pages kept mapped (0: no bound).
+ * Opens (creating if needed) the LMDB environment under `dataDir/db` with every database in keys.ts; the journal
+ * under `dataDir/journal` opens at first use.
  */
-export function openStorage(dataDir: string, { mappedBudgetBytes = DEFAULT_MAPPED_BUDGET_BYTES } = {}): Storage {
+export function openStorage(dataDir: string, { mappedBudgetBytes = DEFAULT_MAPPED_BUDGET_BYTES, journalSyncMs = DEFAULT_JOURNAL_SYNC_MS, log }: StorageOptions = {}): Storage {
   const { env, path, db } = openStore(dataDir);
-  const inboxPath = join(dataDir, "inbox");
-  mkdirSync(inboxPath, { recursive: true });
-  // Each write starts at once (see queue/inbox.ts): no waiting for another event-loop turn (lmdb's event-turn
-  // batching) before the writer thread begins; writes made while it commits still share its next commit.
-  const inbox = open<unknown, number>({ path: inboxPath, ...ENV_OPTIONS, ...INBOX_WRITES });
-  const trimmer = createMapTrimmer([path, inboxPath], mappedBudgetBytes);
+  const trimmer = createMapTrimmer([path], mappedBudgetBytes);
   const trimTimer = mappedBudgetBytes > 0 ? setInterval(() => trimmer.check(), TRIM_CHECK_MS) : undefined;
   trimTimer?.unref();
+  let journal: Journal | undefined;
   return {
     env,
     path,
-    inbox,
     db,
+    get journal() {
+      if (!journal) {
+        journal = new Journal(join(dataDir, "journal"), { syncMs: journalSyncMs, log });
+        migrateLegacyInbox(dataDir, journal, log);
+      }
+      return journal;
+    },
     close: async () => {
       clearInterval(trimTimer);
-      await Promise.all([env.committed, inbox.committed]);
-      await Promise.all([env.close(), inbox.close()]);
+      await journal?.close();
+      await env.committed;
+      await env.close();
     },
   };
 }

@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { PermanentJobError, RetryLaterError, type Job } from "../../src/queue/types.ts";
-import { openHarness, type QueueHarness } from "./harness.ts";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { open } from "lmdb";
+import { JobQueue } from "../../src/queue/queue.ts";
+import { Runner } from "../../src/queue/runner.ts";
+import { openStorage } from "../../src/storage/db.ts";
+import { createLogger } from "../../src/log.ts";
+import { openHarness, QUEUES, type QueueHarness } from "./harness.ts";
 
 setDefaultTimeout(60_000); // real servers, LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
@@ -382,32 +390,35 @@ test("accept: durable in the inbox once resolved, then moved into its queue once
   await h.queue.settled();
   expect(h.queue.stats().find((s) => s.name === "webhooks")!.depth).toBe(51);
   expect(h.queue.inboxDepth()).toBe(0);
-  expect([...h.storage.inbox.getKeys()]).toEqual([]);
+  expect(h.storage.journal.after(0)).toEqual([]); // released once moved
   await expect(h.queue.accept({ name: "hook.in", data: null, maxAttempts: 0 })).rejects.toThrow();
   await expect(h.queue.accept({ name: "hook.in", data: null, queue: "nope" })).rejects.toThrow();
   expect(await h.runner.runUntilEmpty()).toBe(51);
   expect(seen.sort()).toEqual([...Array.from({ length: 50 }, (_, i) => `w${i}`), "keyed"].sort());
 });
 
-test("accept after a crash: entries not moved are moved at start-up, entries already moved are only deleted", async () => {
+test("accept after a crash: records not moved are moved at start-up, records already moved are only released", async () => {
   const seen: string[] = [];
   const register = () => h.runner.register("hook.in", (job: Job<string>) => void seen.push(job.data), { queue: "webhooks" });
   register();
   await h.queue.accept({ name: "hook.in", data: "first" });
   await h.queue.settled();
-  // As a crash would leave them: one entry moved (at or below the mark) but not deleted, two never moved.
-  const inbox = h.storage.inbox;
-  await inbox.put(1, ["hook.in", "webhooks", "first again", 5, null, null]);
-  await inbox.put(2, ["hook.in", "webhooks", "second", 5, null, null]);
-  await inbox.put(3, ["hook.in", "webhooks", "third", 5, null, null]);
+  // As a crash would leave them: record 2 moved (the mark says so) but not released, records 3 and 4 never moved.
+  const journal = h.storage.journal;
+  journal.append(2, [["hook.in", "webhooks", "first again", 5, null, null]], 1);
+  journal.append(3, [["hook.in", "webhooks", "second", 5, null, null]], 1);
+  journal.append(4, [["hook.in", "webhooks", "third", 5, null, null]], 1);
+  h.storage.db("queueStats").putSync(["", "inboxMark"], 2);
   h.restart();
   register();
+  expect(h.queue.inboxDepth()).toBe(2);
   await h.queue.settled();
-  expect([...inbox.getKeys()]).toEqual([]);
-  expect(await h.runner.runUntilEmpty()).toBe(3);
+  expect(journal.after(0)).toEqual([]);
+  expect(await h.runner.runUntilEmpty()).toBe(3); // "first" (queued before the restart), "second", "third"
   expect(seen.sort()).toEqual(["first", "second", "third"]);
   // Numbering goes on after the highest one seen, never reusing a moved one.
   await h.queue.accept({ name: "hook.in", data: "fourth" });
+  expect(journal.last()).toBe(5);
   await h.queue.settled();
   expect(await h.runner.runUntilEmpty()).toBe(1);
   expect(seen).toContain("fourth");
@@ -467,20 +478,31 @@ test("accept: jobs accepted in one event-loop turn share one inbox record; each 
   expect(new Set(seen).size).toBe(25);
 });
 
-test("accept: records of one or many entries left by a crash are both moved at start-up", async () => {
-  const seen: string[] = [];
-  const register = () => h.runner.register("hook.in", (job: Job<string>) => void seen.push(job.data), { queue: "webhooks" });
-  register();
-  const inbox = h.storage.inbox;
-  await inbox.put(1, ["hook.in", "webhooks", "single", 5, null, null]); // as earlier versions stored them
-  await inbox.put(2, [["hook.in", "webhooks", "batch-a", 5, null, null], ["hook.in", "webhooks", "batch-b", 5, null, null]]);
-  h.restart();
-  register();
-  expect(h.queue.inboxDepth()).toBe(3);
-  await h.queue.settled();
-  expect(await h.runner.runUntilEmpty()).toBe(3);
-  expect(seen.sort()).toEqual(["batch-a", "batch-b", "single"]);
-  expect([...inbox.getKeys()]).toEqual([]);
+test("accept: an inbox environment left by an earlier version is moved into the journal and its jobs queued once", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "pombo-legacy-inbox-"));
+  try {
+    // As earlier versions left it: one entry per record first, then records of a turn's entries.
+    const legacy = open<unknown, number>({ path: join(dir, "inbox") });
+    await legacy.put(1, ["hook.in", "webhooks", "single", 5, null, null]);
+    await legacy.put(2, [["hook.in", "webhooks", "batch-a", 5, null, null], ["hook.in", "webhooks", "batch-b", 5, null, null]]);
+    await legacy.close();
+    const storage = openStorage(dir);
+    const queue = new JobQueue({ storage, clock: h.clock, queues: QUEUES });
+    const runner = new Runner({ queue, clock: h.clock, log: createLogger("silent") });
+    const seen: string[] = [];
+    runner.register("hook.in", (job: Job<string>) => void seen.push(job.data), { queue: "webhooks" });
+    expect(existsSync(join(dir, "inbox"))).toBe(false);
+    expect(queue.inboxDepth()).toBe(3);
+    await queue.settled();
+    expect(await runner.runUntilEmpty()).toBe(3);
+    expect(seen.sort()).toEqual(["batch-a", "batch-b", "single"]);
+    await queue.accept({ name: "hook.in", data: "next" });
+    expect(storage.journal.last()).toBe(3); // numbering goes on after the old environment's
+    await queue.settled();
+    await storage.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("absorb: records this process appended reach the absorber as accepted (not decoded back from the inbox)", async () => {
@@ -491,5 +513,5 @@ test("absorb: records this process appended reach the absorber as accepted (not 
   await h.queue.settled();
   expect(got).toHaveLength(5);
   payloads.forEach((p, i) => expect(got[i]).toBe(p)); // the same objects: no decode on the move
-  expect([...h.storage.inbox.getKeys()]).toEqual([]);
+  expect(h.storage.journal.after(0)).toEqual([]);
 });
