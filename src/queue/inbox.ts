@@ -46,14 +46,63 @@ export function specsToStore(entries: InboxEntry[], absorbers?: ReadonlyMap<stri
  */
 const INBOX_BATCH = 500;
 
-/** Records whose entries are kept in memory for the move at most (past it they are read back from the journal). */
-const RECENT_MAX = 10_000;
+/** Entries kept in memory for the move at most (past it, records are read back from the journal). */
+const KEPT_MAX = 50_000;
 
-/** A journal record not moved yet; `entries` as appended, when this process appended it and kept them. */
+/** A journal record not moved yet; `entries` as appended and when, if this process appended it (and kept them). */
 interface Pending {
   record: JournalRecord;
   entries?: InboxEntry[];
+  acceptedAt?: number;
 }
+
+/** A flood: more entries accepted in the last second than this (20 times the story's peak of 500 a second). */
+export const FLOOD_RATE = 10_000;
+/** Under a flood the move takes about this share of the event loop... */
+export const FLOOD_MOVE_SHARE = 0.1;
+/** ...until the oldest entry waiting was accepted this long ago; then it moves flat out. */
+export const FLOOD_MAX_LAG_MS = 30_000;
+const MAX_REST_MS = 200;
+
+/**
+ * How long the move rests after a batch that took `movedMs` of this thread: intake first under a flood. Applying
+ * a delivery report costs this thread about half what accepting it does, so while providers send more than
+ * FLOOD_RATE a second, moving as fast as they arrive would slow their requests down by a third; instead it
+ * rests so that it takes FLOOD_MOVE_SHARE of the time, and reports are applied late — at most FLOOD_MAX_LAG_MS
+ * (the oldest waiting one's age), past which it moves flat out again. Below FLOOD_RATE: 0, every move takes
+ * all that waits and reports are applied within milliseconds.
+ */
+export function moveRestMs(o: { acceptedLastSecond: number; oldestAgeMs: number; movedMs: number }): number {
+  if (o.acceptedLastSecond <= FLOOD_RATE || !(o.oldestAgeMs < FLOOD_MAX_LAG_MS)) return 0;
+  return Math.min(MAX_REST_MS, (o.movedMs * (1 - FLOOD_MOVE_SHARE)) / FLOOD_MOVE_SHARE);
+}
+
+/** Entries accepted over about the last second: two one-second windows, the older one weighted by its overlap. */
+export class RateCounter {
+  private current = 0;
+  private previous = 0;
+
+  constructor(private start = performance.now()) {}
+
+  add(n: number, now = performance.now()): void {
+    this.roll(now);
+    this.current += n;
+  }
+
+  lastSecond(now = performance.now()): number {
+    this.roll(now);
+    return this.current + this.previous * Math.max(0, 1 - (now - this.start) / 1000);
+  }
+
+  private roll(now: number): void {
+    if (now - this.start < 1000) return;
+    this.previous = now - this.start < 2000 ? this.current : 0;
+    this.current = 0;
+    this.start = now - ((now - this.start) % 1000);
+  }
+}
+
+const rest = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface InboxMoverOptions {
   /** The journal the entries are appended to (storage/journal.ts). */
@@ -62,9 +111,9 @@ export interface InboxMoverOptions {
   readMark: () => number;
   /**
    * Stores the entries as jobs and the new mark (`key`: the last record's number) in ONE main transaction.
-   * Entries come with the number of the record that holds them.
+   * Entries come with the number of the record that holds them. Resolves with the ms this thread spent on it.
    */
-  move: (entries: Array<{ key: number; value: InboxEntry }>) => Promise<void>;
+  move: (entries: Array<{ key: number; value: InboxEntry }>) => Promise<number>;
   /** Resolves once the main environment's commits so far are on disk (moved records may be deleted then). */
   flushed: () => PromiseLike<unknown>;
   log?: Logger;
@@ -91,11 +140,12 @@ export class InboxMover {
   /** Entries appended and not yet moved (for metrics; counted in memory, not by reading the journal). */
   private unmoved = 0;
   private readonly pending: Pending[] = [];
-  /** Pending records whose entries are kept in memory (bounded by RECENT_MAX). */
+  /** Entries of pending records kept in memory (bounded by KEPT_MAX). */
   private kept = 0;
   /** The highest record number moved, and the release of records up to it (after the main flush) if one runs. */
   private movedUpTo = 0;
   private releasing?: Promise<void>;
+  private readonly rate = new RateCounter();
 
   constructor(private readonly o: InboxMoverOptions) {
     const mark = o.readMark();
@@ -111,6 +161,7 @@ export class InboxMover {
   /** Appends one entry; resolves once it is written to the journal (and on disk, per its `syncMs`). */
   add(entry: InboxEntry): Promise<void> {
     this.unmoved++;
+    this.rate.add(1);
     if (this.open) {
       this.open.entries.push(entry);
       return this.open.done;
@@ -128,9 +179,9 @@ export class InboxMover {
         throw error;
       }
       this.nextSeq++;
-      const keep = this.kept < RECENT_MAX;
-      if (keep) this.kept++;
-      this.pending.push({ record: appended.record, entries: keep ? entries : undefined });
+      const keep = this.kept < KEPT_MAX;
+      if (keep) this.kept += entries.length;
+      this.pending.push({ record: appended.record, entries: keep ? entries : undefined, acceptedAt: performance.now() });
       this.moveSoon();
       return appended.durable;
     });
@@ -182,11 +233,14 @@ export class InboxMover {
         const key = p.record.seq;
         for (const entry of p.entries ?? (this.o.journal.read(p.record) as InboxEntry[])) entries.push({ key, value: entry });
       }
-      await this.o.move(entries);
+      const movedMs = await this.o.move(entries);
       this.pending.splice(0, batch.length);
       this.unmoved -= entries.length;
-      this.kept -= batch.filter((p) => p.entries).length;
+      for (const p of batch) this.kept -= p.entries?.length ?? 0;
       this.releaseSoon(batch[batch.length - 1]!.record.seq);
+      const oldest = this.pending[0]?.acceptedAt;
+      const ms = moveRestMs({ acceptedLastSecond: this.rate.lastSecond(), oldestAgeMs: oldest === undefined ? Infinity : performance.now() - oldest, movedMs });
+      if (ms > 0) await rest(ms);
     }
   }
 

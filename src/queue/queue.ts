@@ -137,16 +137,29 @@ export class JobQueue {
     this.absorbers.set(name, fn);
   }
 
-  /** Stores accepted jobs and the inbox mark in one transaction (InboxMover's `move`), absorbing what it can. */
-  private async moveAccepted(entries: Array<{ key: number; value: InboxEntry }>): Promise<void> {
+  /**
+   * Stores accepted jobs and the inbox mark in one transaction (InboxMover's `move`), absorbing what it can.
+   * Resolves with the ms this thread spent in it.
+   */
+  private async moveAccepted(entries: Array<{ key: number; value: InboxEntry }>): Promise<number> {
+    let spent = 0;
+    const store = (absorb: boolean) => () => {
+      const t0 = performance.now();
+      try {
+        return this.storeAccepted(entries, absorb);
+      } finally {
+        spent += performance.now() - t0;
+      }
+    };
     let jobs: Job[];
     try {
-      jobs = await this.write(() => this.storeAccepted(entries, true));
+      jobs = await this.write(store(true));
     } catch (error) {
       this.opts.log?.error("queue: applying accepted jobs failed; queueing them instead", { error: String(error) });
-      jobs = await this.write(() => this.storeAccepted(entries, false));
+      jobs = await this.write(store(false));
     }
     this.wake(earliestRunAt(jobs));
+    return spent;
   }
 
   private storeAccepted(entries: Array<{ key: number; value: InboxEntry }>, absorb: boolean): Job[] {

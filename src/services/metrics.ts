@@ -86,7 +86,7 @@ export function renderMetrics(deps: Pick<Deps, "storage" | "queue" | "drivers">,
   perQueue("pombo_queue_failed", "Dead letters (jobs that gave up).", (q) => q.failed);
   perQueue("pombo_queue_completed_per_minute", "Jobs completed in the last minute.", (q) => q.perMinute);
   perQueue("pombo_queue_completed_total", "Jobs completed since the queue was created.", (q) => q.completed ?? 0, "counter");
-  x.family("pombo_queue_inbox", "gauge", "Accepted jobs (provider webhooks) durable in the inbox, not yet moved into their queue.")
+  x.family("pombo_queue_inbox", "gauge", "Accepted jobs (provider webhooks) durable in the journal, not yet moved into their queue (applied, for delivery reports).")
     .sample("pombo_queue_inbox", {}, deps.queue.inboxDepth());
 
   x.family("pombo_messages", "gauge", "Campaign messages now in each status (summed over campaigns).");

@@ -21,8 +21,8 @@ export interface WebhookJob {
   tries?: number;
 }
 
-/** Headers worth keeping with a stored webhook (signatures are already verified; keep what parsers read). */
-const KEEP = /^(content-type|x-twilio-signature|x-plivo-signature-v3|x-plivo-signature-v3-nonce|telnyx-signature-ed25519|telnyx-timestamp)$/;
+/** Headers worth keeping with a stored webhook, lower-case (signatures are already verified; keep what parsers read). */
+const KEEP = ["content-type", "x-twilio-signature", "x-plivo-signature-v3", "x-plivo-signature-v3-nonce", "telnyx-signature-ed25519", "telnyx-timestamp"];
 
 /**
  * Verifies a provider webhook and stores it durably in the `webhooks` queue; nothing else happens in the
@@ -42,7 +42,11 @@ export async function acceptWebhook(deps: Deps, driverName: string, accountId: s
 /** Stores a trusted webhook for processing (also used by drivers whose events do not come over HTTP). */
 export async function ingestWebhook(deps: Deps, driver: string, accountId: string, req: WebhookRequest): Promise<void> {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (KEEP.test(k)) headers[k] = v;
+  // Six look-ups instead of walking every header the request came with (this runs on every webhook).
+  for (const name of KEEP) {
+    const value = req.headers[name];
+    if (value !== undefined) headers[name] = value;
+  }
   const job: WebhookJob = { driver, accountId, req: { ...req, headers } };
   // Durable in the inbox environment (concurrent requests share its commits), whatever the main one is busy with.
   await deps.queue.accept(webhookSpec(job));

@@ -4,10 +4,11 @@
  * the company id, so one company's data is one key range and isolation is structural.
  * Values are msgpack (lmdb's default) records carrying `v`, their schema version.
  *
- * A second environment, `dataDir/inbox` (storage/db.ts `inbox`, its root database only), holds jobs accepted
- * but not yet moved into the queue: key: number (increasing) → [name, queue, data, maxAttempts, key, runAt].
- * `queueStats` ["", "inboxMark"] in this environment is the highest inbox number already moved, written in the
- * transaction that moves it, so a crash between the move and the inbox delete moves nothing twice.
+ * Jobs accepted but not yet moved into the queue live outside LMDB, in the journal (`dataDir/journal`,
+ * storage/journal.ts): records numbered in increasing order, each the entries [name, queue, data, maxAttempts,
+ * key, runAt] accepted in one event-loop turn. `queueStats` ["", "inboxMark"] in this environment is the highest
+ * record number already moved, written in the transaction that moves it, so a crash between the move and the
+ * journal's release moves nothing twice.
  */
 export const DB_NAMES = [
   "meta", //        key: string                              → schema version and other process-wide facts; ["dispatchedUntil", accountId] → ms until which the account's dispatched send jobs are spread (services/dispatch.ts)

@@ -1,0 +1,22 @@
+import { expect, test } from "bun:test";
+import { FLOOD_MAX_LAG_MS, FLOOD_MOVE_SHARE, FLOOD_RATE, moveRestMs, RateCounter } from "../../src/queue/inbox.ts";
+
+test("the move rests only under a flood, so that it takes FLOOD_MOVE_SHARE of the loop, and never past the lag bound", () => {
+  const flood = { acceptedLastSecond: FLOOD_RATE + 1, oldestAgeMs: 1_000, movedMs: 10 };
+  expect(moveRestMs(flood)).toBeCloseTo((10 * (1 - FLOOD_MOVE_SHARE)) / FLOOD_MOVE_SHARE, 6);
+  expect(moveRestMs({ ...flood, acceptedLastSecond: FLOOD_RATE })).toBe(0); // a campaign's usual rates: no rest
+  expect(moveRestMs({ ...flood, oldestAgeMs: FLOOD_MAX_LAG_MS })).toBe(0); // reports already that late: flat out
+  expect(moveRestMs({ ...flood, oldestAgeMs: Infinity })).toBe(0); // left by a restart: age unknown, flat out
+  expect(moveRestMs({ ...flood, movedMs: 1_000 })).toBe(200); // one rest is bounded
+});
+
+test("the accept rate counts about the last second", () => {
+  const t0 = 5_000;
+  const r = new RateCounter(t0);
+  r.add(600, t0 + 100);
+  expect(r.lastSecond(t0 + 900)).toBe(600);
+  r.add(400, t0 + 1_200); // a new window; the previous one still counts by its overlap with the last second
+  expect(r.lastSecond(t0 + 1_500)).toBeCloseTo(400 + 600 * 0.5, 6);
+  expect(r.lastSecond(t0 + 2_000)).toBe(400); // only the window just ended
+  expect(r.lastSecond(t0 + 3_500)).toBe(0); // quiet for over a second
+});
