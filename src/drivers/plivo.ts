@@ -39,6 +39,9 @@ function credsOf(account: DriverAccount): Creds {
   return { id, token, base: baseUrlOf(account.config, PLIVO_DEFAULT_BASE_URL), auth: basicAuth(id, token) };
 }
 
+/** The webhook answer's body: one immutable Blob shared by every response (its type is the Content-Type). */
+const EMPTY_PLIVO_XML = new Blob(['<?xml version="1.0" encoding="utf-8"?><Response></Response>'], { type: "application/xml" });
+
 /** Creates the Plivo driver. */
 export function createPlivoDriver(host: DriverHost): SmsDriver {
   return {
@@ -50,7 +53,7 @@ export function createPlivoDriver(host: DriverHost): SmsDriver {
     verifyWebhook: (account, req) => verifyPlivoSignatureV3(configString(account.config, "authToken"), req),
     parseWebhook: (_account, req) => parsePlivoWebhook(req.method.toUpperCase() === "GET" ? (req.url.split("?")[1] ?? "") : req.body),
     // An empty Plivo XML document: on a message_url Plivo reads the answer as instructions (none here).
-    webhookReply: () => new Response('<?xml version="1.0" encoding="utf-8"?><Response></Response>', { headers: { "content-type": "application/xml" } }),
+    webhookReply: () => new Response(EMPTY_PLIVO_XML),
     lookup: (account, query, signal) => lookupPlivo(host, account, query, signal),
   };
 }

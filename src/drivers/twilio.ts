@@ -57,6 +57,9 @@ function credsOf(account: DriverAccount): Creds {
   return { sid, token, base: baseUrlOf(account.config, TWILIO_DEFAULT_BASE_URL), auth: basicAuth(sid, token) };
 }
 
+/** The webhook answer's body: one immutable Blob shared by every response (its type is the Content-Type). */
+const EMPTY_TWIML = new Blob(['<?xml version="1.0" encoding="UTF-8"?><Response/>'], { type: "text/xml" });
+
 /** Creates the Twilio driver. */
 export function createTwilioDriver(host: DriverHost): SmsDriver {
   return {
@@ -72,7 +75,7 @@ export function createTwilioDriver(host: DriverHost): SmsDriver {
     send: (account, sms, signal) => sendTwilio(host, account, sms, signal),
     verifyWebhook: (account, req) => verifyTwilioSignature(configString(account.config, "authToken"), req),
     parseWebhook: (_account, req) => parseTwilioWebhook(req.body),
-    webhookReply: () => new Response('<?xml version="1.0" encoding="UTF-8"?><Response/>', { headers: { "content-type": "text/xml" } }),
+    webhookReply: () => new Response(EMPTY_TWIML),
     lookup: (account, query, signal) => lookupTwilio(host, account, query, signal),
   };
 }

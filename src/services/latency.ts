@@ -12,13 +12,19 @@ interface Series {
 /** An in-memory latency histogram keyed by a small, bounded set of label values. */
 export class LatencyHistogram {
   private readonly series = new Map<string, Series>();
+  /** Series by labels object, for callers that pass the same object each time (the webhook path does). */
+  private readonly byObject = new WeakMap<Record<string, string>, Series>();
   constructor(readonly buckets: readonly number[] = LATENCY_BUCKETS) {}
 
   /** Records one observation (seconds) under `labels` (values must come from a bounded set). */
   observe(labels: Record<string, string>, seconds: number): void {
-    const id = JSON.stringify(labels);
-    let s = this.series.get(id);
-    if (!s) this.series.set(id, (s = { labels, counts: new Array(this.buckets.length).fill(0), sum: 0, count: 0 }));
+    let s = this.byObject.get(labels);
+    if (!s) {
+      const id = JSON.stringify(labels);
+      s = this.series.get(id);
+      if (!s) this.series.set(id, (s = { labels, counts: new Array(this.buckets.length).fill(0), sum: 0, count: 0 }));
+      this.byObject.set(labels, s);
+    }
     const i = this.buckets.findIndex((b) => seconds <= b);
     if (i >= 0) s.counts[i]!++;
     s.sum += seconds;
