@@ -36,7 +36,7 @@ export async function runBackupCommand(config: Config, argv: string[]): Promise<
 function copyJournal(dataDir: string, to: string): void {
   const from = join(dataDir, "journal");
   mkdirSync(join(to, "journal"), { recursive: true });
-  for (const name of existsSync(from) ? readdirSync(from) : []) {
+  for (const name of existsSync(from) ? readdirSync(from).filter((f) => f.endsWith(".log")) : []) {
     try {
       copyFileSync(join(from, name), join(to, "journal", name));
     } catch (error) {

@@ -54,9 +54,12 @@ export class Journal {
   private nextSync?: Promise<void>;
   private readFd?: { segment: number; fd: number };
   private closed = false;
+  /** Held (flock) while open: a second process on the same data directory is refused, not let in to truncate. */
+  private readonly lockFd: number;
 
   constructor(private readonly dir: string, private readonly o: JournalOptions) {
     mkdirSync(dir, { recursive: true });
+    this.lockFd = lockExclusive(join(dir, "lock"));
     const segments = readdirSync(dir).flatMap((f) => (NAME.test(f) ? [Number(NAME.exec(f)![1])] : [])).sort((a, b) => a - b);
     segments.forEach((segment, i) => this.scan(segment, i === segments.length - 1));
   }
@@ -153,6 +156,7 @@ export class Journal {
     if (this.current.fd >= 0) closeSync(this.current.fd);
     if (this.readFd) closeSync(this.readFd.fd);
     this.current.fd = -1;
+    closeSync(this.lockFd); // releases the lock
   }
 
   private startSync(): Promise<void> {
@@ -251,6 +255,33 @@ export class Journal {
   private pathOf(segment: number): string {
     return join(this.dir, `${String(segment).padStart(16, "0")}.log`);
   }
+}
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+let flock: ((fd: number, op: number) => number) | null | undefined;
+
+/**
+ * Opens `path` and takes an exclusive flock on it, or throws if another process holds it. Linux and macOS (libc
+ * through bun:ffi); elsewhere the file is only opened.
+ */
+function lockExclusive(path: string): number {
+  const fd = openSync(path, "a+");
+  if (flock === undefined) {
+    flock = null;
+    try {
+      const { dlopen, FFIType, suffix } = require("bun:ffi") as typeof import("bun:ffi");
+      const libc = dlopen(process.platform === "linux" ? "libc.so.6" : `libc.${suffix}`, { flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 } });
+      flock = (f, op) => libc.symbols.flock(f, op) as number;
+    } catch {
+      flock = null;
+    }
+  }
+  if (flock && flock(fd, LOCK_EX | LOCK_NB) !== 0) {
+    closeSync(fd);
+    throw new Error(`the journal in ${path.replace(/\/lock$/, "")} is in use by another Pombo process on this data directory`);
+  }
+  return fd;
 }
 
 /** CRC-32 of a frame's header after the CRC field, then its payload. */

@@ -116,3 +116,15 @@ test("durability: with syncMs 0 an append's promise waits for fdatasync; otherwi
   await lazy.close(); // flushes and clears its timer
   expect(values(openJournal())).toEqual([["a"]]);
 });
+
+test("a second process cannot open a journal that is open (it would cut a record being written)", async () => {
+  openJournal();
+  const child = Bun.spawn([process.execPath, "-e", `const { Journal } = await import(${JSON.stringify(join(import.meta.dir, "../../src/storage/journal.ts"))}); try { new Journal(${JSON.stringify(dir)}, { syncMs: 50 }); console.log("opened"); } catch (e) { console.log(String(e.message)); }`], { stdout: "pipe" });
+  const out = await new Response(child.stdout).text();
+  await child.exited;
+  expect(out).toContain("in use by another Pombo process");
+  await opened.pop()!.close();
+  const again = Bun.spawn([process.execPath, "-e", `const { Journal } = await import(${JSON.stringify(join(import.meta.dir, "../../src/storage/journal.ts"))}); const j = new Journal(${JSON.stringify(dir)}, { syncMs: 50 }); console.log("opened"); await j.close();`], { stdout: "pipe" });
+  expect(await new Response(again.stdout).text()).toContain("opened"); // closed: the lock is free again
+  await again.exited;
+});
