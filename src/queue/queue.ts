@@ -145,11 +145,9 @@ export class JobQueue {
     let spent = 0;
     const store = (absorb: boolean) => () => {
       const t0 = performance.now();
-      try {
-        return this.storeAccepted(entries, absorb);
-      } finally {
-        spent += performance.now() - t0;
-      }
+      const jobs = this.storeAccepted(entries, absorb);
+      spent += performance.now() - t0;
+      return jobs;
     };
     let jobs: Job[];
     try {
