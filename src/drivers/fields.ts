@@ -65,24 +65,6 @@ export function parseForm(body: string): Map<string, string[]> {
   return out;
 }
 
-/** Bodies whose parsed form is remembered (parsedForm). */
-const FORM_MEMO_MAX = 4_096;
-const formMemo = new Map<string, Map<string, string[]>>();
-
-/**
- * `parseForm`, remembered for the last FORM_MEMO_MAX bodies: a webhook's form is parsed when its signature is
- * checked and again, moments later, when it is applied (measured: ~8% of bench:webhooks' main thread). The
- * result is shared: callers must not change it.
- */
-export function parsedForm(body: string): Map<string, string[]> {
-  let form = formMemo.get(body);
-  if (form) return form;
-  form = parseForm(body);
-  if (formMemo.size >= FORM_MEMO_MAX) formMemo.delete(formMemo.keys().next().value!);
-  formMemo.set(body, form);
-  return form;
-}
-
 function decodeFormPart(raw: string): string {
   const s = raw.includes("+") ? raw.replaceAll("+", " ") : raw;
   if (!s.includes("%")) return s;

@@ -11,7 +11,7 @@
  */
 import { createHmac } from "node:crypto";
 import type { VerifyResult, WebhookRequest } from "./driver.ts";
-import { parsedForm, parseForm } from "./fields.ts";
+import { parseForm } from "./fields.ts";
 import { safeEqual } from "./safe-equal.ts";
 
 type Params = Map<string, string[]>;
@@ -44,7 +44,7 @@ export function verifyPlivoSignatureV3(authToken: string, req: WebhookRequest): 
   const header = req.headers["x-plivo-signature-v3"];
   const nonce = req.headers["x-plivo-signature-v3-nonce"];
   if (!header || !nonce) return { ok: false, reason: "missing X-Plivo-Signature-V3 or its nonce" };
-  const params = req.method.toUpperCase() === "GET" ? new Map() : parsedForm(req.body);
+  const params = req.method.toUpperCase() === "GET" ? new Map() : parseForm(req.body);
   const expected = computePlivoSignatureV3(authToken, req.method, req.url, params, nonce);
   const match = header.split(",").some((sig) => safeEqual(sig.trim(), expected));
   return match ? { ok: true } : { ok: false, reason: "X-Plivo-Signature-V3 does not match" };

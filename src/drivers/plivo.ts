@@ -7,7 +7,7 @@
  * Plivo writes numbers without the leading "+" in webhooks and MDRs; events carry them back in E.164.
  */
 import { DriverError, type DriverAccount, type DriverField, type DriverHost, type OutboundSms, type ProviderStatus, type SendResult, type SmsDriver, type StatusUpdate, type WebhookEvent } from "./driver.ts";
-import { baseUrlField, baseUrlOf, checkFields, configString, formValue, parsedForm } from "./fields.ts";
+import { baseUrlField, baseUrlOf, checkFields, configString, formValue, parseForm } from "./fields.ts";
 import { basicAuth, requestProvider } from "./http.ts";
 import { verifyPlivoSignatureV3 } from "./plivo-signature.ts";
 
@@ -148,7 +148,7 @@ function plivoTime(epochMs: number): string {
  * Inbound carries `Text` and no `Status`; status callbacks always carry `Status`.
  */
 function parsePlivoWebhook(body: string): WebhookEvent[] {
-  const form = parsedForm(body);
+  const form = parseForm(body);
   const id = formValue(form, "MessageUUID");
   if (!id) throw new Error("plivo webhook without MessageUUID");
   const raw = formValue(form, "Status");

@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import type { VerifyResult, WebhookRequest } from "./driver.ts";
-import { parsedForm } from "./fields.ts";
+import { parseForm } from "./fields.ts";
 import { safeEqual } from "./safe-equal.ts";
 
 /** The expected signature for `url` and form `params` (exported so the tests can cross-check twilio-node). */
@@ -37,7 +37,7 @@ export function verifyTwilioSignature(authToken: string, req: WebhookRequest): V
   const header = req.headers["x-twilio-signature"];
   if (!header) return { ok: false, reason: "missing X-Twilio-Signature" };
   const bodyHash = bodySha256Param(req.url);
-  const params = bodyHash === undefined ? parsedForm(req.body) : new Map<string, string[]>();
+  const params = bodyHash === undefined ? parseForm(req.body) : new Map<string, string[]>();
   const fields = signedFields(params);
   // The URL as received almost always matches; the port variants are tried only when it does not.
   const matches = (url: string) => safeEqual(hmacSha1Base64(authToken, url + fields), header);

@@ -6,7 +6,7 @@
  * Errors: https://www.twilio.com/docs/api/errors
  */
 import { DriverError, type DriverAccount, type DriverField, type DriverHost, type OutboundSms, type ProviderStatus, type SendResult, type SmsDriver, type StatusUpdate, type WebhookEvent } from "./driver.ts";
-import { baseUrlField, baseUrlOf, checkFields, configString, formValue, parsedForm } from "./fields.ts";
+import { baseUrlField, baseUrlOf, checkFields, configString, formValue, parseForm } from "./fields.ts";
 import { basicAuth, requestProvider } from "./http.ts";
 import { verifyTwilioSignature } from "./twilio-signature.ts";
 
@@ -159,7 +159,7 @@ function pushMessage(out: Found, m: TwilioMessage): void {
  * Inbound is told apart by its status `received` (or, if no status is given at all, by carrying a Body).
  */
 function parseTwilioWebhook(body: string): WebhookEvent[] {
-  const form = parsedForm(body);
+  const form = parseForm(body);
   const sid = formValue(form, "MessageSid") ?? formValue(form, "SmsMessageSid") ?? formValue(form, "SmsSid");
   if (!sid) throw new Error("twilio webhook without MessageSid");
   const raw = formValue(form, "MessageStatus") ?? formValue(form, "SmsStatus");
