@@ -60,7 +60,10 @@ interface Pending {
 
 /** A flood: more entries accepted in the last second than this (20 times the story's peak of 500 a second). */
 export const FLOOD_RATE = 10_000;
-/** Under a flood the move takes about this share of the event loop... */
+/**
+ * Under a flood the move's transaction callbacks take about this share of the event loop (its commits and
+ * garbage add about half as much again: measured 16–23% of the main thread in all)...
+ */
 export const FLOOD_MOVE_SHARE = 0.1;
 /** ...until the oldest entry waiting was accepted this long ago; then it moves flat out. */
 export const FLOOD_MAX_LAG_MS = 30_000;
