@@ -122,6 +122,8 @@ export interface InboxMoverOptions {
   /** Resolves once the main environment's commits so far are on disk (moved records may be deleted then). */
   flushed: () => PromiseLike<unknown>;
   log?: Logger;
+  /** Milliseconds, monotonic (performance.now by default): when entries were accepted, for lags and rates. */
+  now?: () => number;
 }
 
 /**
@@ -150,9 +152,15 @@ export class InboxMover {
   /** The highest record number moved, and the release of records up to it (after the main flush) if one runs. */
   private movedUpTo = 0;
   private releasing?: Promise<void>;
-  private readonly rate = new RateCounter();
+  private readonly rate: RateCounter;
+  private readonly now: () => number;
+  /** When this mover started: the accept time assumed for records a restart left behind. */
+  private readonly startedAt: number;
 
   constructor(private readonly o: InboxMoverOptions) {
+    this.now = o.now ?? (() => performance.now());
+    this.startedAt = this.now();
+    this.rate = new RateCounter(this.startedAt);
     const mark = o.readMark();
     o.journal.release(mark);
     for (const record of o.journal.after(mark)) {
@@ -166,7 +174,7 @@ export class InboxMover {
   /** Appends one entry; resolves once it is written to the journal (and on disk, per its `syncMs`). */
   add(entry: InboxEntry): Promise<void> {
     this.unmoved++;
-    this.rate.add(1);
+    this.rate.add(1, this.now());
     if (this.open) {
       this.open.entries.push(entry);
       return this.open.done;
@@ -186,7 +194,7 @@ export class InboxMover {
       this.nextSeq++;
       const keep = this.kept < KEPT_MAX;
       if (keep) this.kept += entries.length;
-      this.pending.push({ record: appended.record, entries: keep ? entries : undefined, acceptedAt: performance.now() });
+      this.pending.push({ record: appended.record, entries: keep ? entries : undefined, acceptedAt: this.now() });
       this.moveSoon();
       return appended.durable;
     });
@@ -198,6 +206,13 @@ export class InboxMover {
   /** Entries accepted and not yet moved. */
   depth(): number {
     return this.unmoved;
+  }
+
+  /** How long ago the oldest entry not yet moved was accepted (ms; 0 when none waits). */
+  lagMs(): number {
+    const first = this.pending[0];
+    if (!first) return 0;
+    return this.now() - (first.acceptedAt ?? this.startedAt);
   }
 
   /** Resolves when no append, move or release is running or due. */
@@ -232,7 +247,7 @@ export class InboxMover {
     while (this.pending.length) {
       const batch: Pending[] = [];
       const entries: Array<{ key: number; value: InboxEntry }> = [];
-      const limit = this.rate.lastSecond() > FLOOD_RATE ? FLOOD_BATCH : INBOX_BATCH;
+      const limit = this.rate.lastSecond(this.now()) > FLOOD_RATE ? FLOOD_BATCH : INBOX_BATCH;
       for (const p of this.pending) {
         if (entries.length >= limit) break;
         batch.push(p);
@@ -245,7 +260,7 @@ export class InboxMover {
       for (const p of batch) this.kept -= p.entries?.length ?? 0;
       this.releaseSoon(batch[batch.length - 1]!.record.seq);
       const oldest = this.pending[0]?.acceptedAt;
-      const ms = moveRestMs({ acceptedLastSecond: this.rate.lastSecond(), oldestAgeMs: oldest === undefined ? Infinity : performance.now() - oldest, movedMs });
+      const ms = moveRestMs({ acceptedLastSecond: this.rate.lastSecond(this.now()), oldestAgeMs: oldest === undefined ? Infinity : this.now() - oldest, movedMs });
       if (ms > 0) await rest(ms);
     }
   }

@@ -125,6 +125,11 @@ export class JobQueue {
     return this.inbox.depth();
   }
 
+  /** How long ago (ms) the oldest job not yet moved was accepted; 0 when none waits. */
+  inboxLagMs(): number {
+    return this.inbox.lagMs();
+  }
+
   /**
    * Applies jobs named `name` as they move in from the inbox, inside the move's transaction, instead of
    * queueing them (a job's lease, run and ack would cost more than the work itself, e.g. a delivery report).

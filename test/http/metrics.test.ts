@@ -77,6 +77,8 @@ test("GET /metrics needs no auth and exposes queues, messages by status, webhook
   expect(find(samples, "pombo_queue_depth", { queue: "sends" })[0]!.value).toBe(0);
   expect(types.get("pombo_queue_inbox")).toBe("gauge");
   expect(find(samples, "pombo_queue_inbox")[0]!.value).toBe(0); // every accepted report moved on
+  expect(types.get("pombo_queue_inbox_lag_seconds")).toBe("gauge");
+  expect(find(samples, "pombo_queue_inbox_lag_seconds")[0]!.value).toBe(0);
 
   expect(find(samples, "pombo_messages", { status: "delivered" })[0]!.value).toBe(20);
   expect(find(samples, "pombo_messages", { status: "pending" })[0]!.value).toBe(0);
