@@ -32,8 +32,11 @@ export async function runBackupCommand(config: Config, argv: string[]): Promise<
   }
 }
 
-/** Copies the journal's segment files (and an old inbox environment not migrated yet) as they are now. */
-function copyJournal(dataDir: string, to: string): void {
+/**
+ * Copies the journal's segment files (and an old inbox environment not migrated yet) as they are now, while the
+ * server may be appending to them and releasing them.
+ */
+export function copyJournal(dataDir: string, to: string): void {
   const from = join(dataDir, "journal");
   mkdirSync(join(to, "journal"), { recursive: true });
   for (const name of existsSync(from) ? readdirSync(from).filter((f) => f.endsWith(".log")) : []) {
