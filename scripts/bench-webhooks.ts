@@ -26,7 +26,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const dir = mkdtempSync(join(tmpdir(), "pombo-bench-wh-"));
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: "warn", BASE_URL: base, PORT: String(port), MAPPED_MEMORY_MB: process.env.MAPPED_MEMORY_MB }, join(dir, ".env"));
+const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: "warn", BASE_URL: base, PORT: String(port), MAPPED_MEMORY_MB: process.env.MAPPED_MEMORY_MB, JOURNAL_SYNC_MS: process.env.JOURNAL_SYNC_MS }, join(dir, ".env"));
 const sys = createSystem(config, systemClock, createLogger("warn"));
 const { auth } = await benchCompany(sys);
 // N messages in `sent`, each with a provider id, and one signed status callback each.
