@@ -62,19 +62,19 @@ interface Pending {
 export const FLOOD_RATE = 10_000;
 /** Under a flood the move takes about this share of the event loop... */
 export const FLOOD_MOVE_SHARE = 0.1;
+/** ...until the oldest entry waiting was accepted this long ago; then it moves flat out. */
+export const FLOOD_MAX_LAG_MS = 30_000;
+const MAX_REST_MS = 200;
 /**
  * A move costs this thread more than its transaction callback, which is what it can time: the commit's
  * resolution and its garbage come after. Measured in-process: 200,000 reports applied cost 15 µs of CPU each,
  * 9.4 µs of it inside the callbacks; counted 1:1, the move took 16–23% of bench:webhooks' main thread.
  */
 export const MOVE_COST_PER_CALLBACK_MS = 1.6;
-/** ...until the oldest entry waiting was accepted this long ago; then it moves flat out. */
-export const FLOOD_MAX_LAG_MS = 30_000;
-const MAX_REST_MS = 200;
 
 /**
- * How long the move rests after a batch whose transaction callback took `movedMs`: intake first under a flood. Applying
- * a delivery report costs this thread about half what accepting it does, so while providers send more than
+ * How long the move rests after a batch whose transaction callback took `movedMs`: intake first under a flood.
+ * Applying a delivery report costs this thread about half what accepting it does, so while providers send more than
  * FLOOD_RATE a second, moving as fast as they arrive would slow their requests down by a third; instead it
  * rests so that it takes FLOOD_MOVE_SHARE of the time, and reports are applied late — at most FLOOD_MAX_LAG_MS
  * (the oldest waiting one's age), past which it moves flat out again. Below FLOOD_RATE: 0, every move takes
