@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { LogLevel } from "./log.ts";
+import { DEFAULT_JOURNAL_SYNC_MS } from "./storage/journal.ts";
 
 /** Everything Pombo reads from its environment, typed and frozen; passed in, never imported globally. */
 export interface Config {
@@ -80,7 +81,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxJsonBytes: int(e, "MAX_JSON_BYTES", 1024 * 1024),
     workerThreads: int(e, "WORKER_THREADS", 2),
     mappedMemoryBytes: int(e, "MAPPED_MEMORY_MB", 256) * 1024 ** 2,
-    journalSyncMs: int(e, "JOURNAL_SYNC_MS", 100),
+    journalSyncMs: int(e, "JOURNAL_SYNC_MS", DEFAULT_JOURNAL_SYNC_MS),
     sessionTtlMs: int(e, "SESSION_TTL_HOURS", 24 * 14) * 3600_000,
     reconcileDelayMs: int(e, "RECONCILE_DELAY_MS", 60_000),
     lookupLagMs: e.LOOKUP_LAG_MS === undefined || e.LOOKUP_LAG_MS === "" ? undefined : int(e, "LOOKUP_LAG_MS", 0),

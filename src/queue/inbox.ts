@@ -178,7 +178,6 @@ export class InboxMover {
   /** Appends one entry; resolves once it is written to the journal (and on disk, per its `syncMs`). */
   add(entry: InboxEntry): Promise<void> {
     this.unmoved++;
-    this.rate.add(1, this.now());
     if (this.open) {
       this.open.entries.push(entry);
       return this.open.done;
@@ -196,9 +195,11 @@ export class InboxMover {
         throw error;
       }
       this.nextSeq++;
+      const acceptedAt = this.now();
+      this.rate.add(entries.length, acceptedAt);
       const keep = this.kept < KEPT_MAX;
       if (keep) this.kept += entries.length;
-      this.pending.push({ record: appended.record, entries: keep ? entries : undefined, acceptedAt: this.now() });
+      this.pending.push({ record: appended.record, entries: keep ? entries : undefined, acceptedAt });
       this.moveSoon();
       return appended.durable;
     });

@@ -4,6 +4,7 @@
  */
 import type { Deps } from "../deps.ts";
 import { MESSAGE_STATUSES } from "../domain/message.ts";
+import { FLOOD_MAX_LAG_MS } from "../queue/inbox.ts";
 import { readImportTotals } from "../storage/imports.ts";
 import { listAccountLinks } from "./account-links.ts";
 import type { LatencyHistogram } from "./latency.ts";
@@ -88,7 +89,7 @@ export function renderMetrics(deps: Pick<Deps, "storage" | "queue" | "drivers">,
   perQueue("pombo_queue_completed_total", "Jobs completed since the queue was created.", (q) => q.completed ?? 0, "counter");
   x.family("pombo_queue_inbox", "gauge", "Accepted jobs (provider webhooks) durable in the journal, not yet moved into their queue (applied, for delivery reports).")
     .sample("pombo_queue_inbox", {}, deps.queue.inboxDepth());
-  x.family("pombo_queue_inbox_lag_seconds", "gauge", "How long ago the oldest of those was accepted (0: none waits). Under a flood reports are applied late on purpose, at most 30 s.")
+  x.family("pombo_queue_inbox_lag_seconds", "gauge", `How long ago the oldest of those was accepted (0: none waits). Under a flood reports are applied late on purpose, at most ${FLOOD_MAX_LAG_MS / 1000} s.`)
     .sample("pombo_queue_inbox_lag_seconds", {}, deps.queue.inboxLagMs() / 1000);
 
   x.family("pombo_messages", "gauge", "Campaign messages now in each status (summed over campaigns).");

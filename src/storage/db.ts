@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { open, type Database, type RootDatabase } from "lmdb";
 import { DB_NAMES, DB_OPTIONS, type DbName } from "./keys.ts";
 import type { Logger } from "../log.ts";
-import { Journal } from "./journal.ts";
+import { DEFAULT_JOURNAL_SYNC_MS, Journal } from "./journal.ts";
 import { migrateLegacyInbox } from "./legacy-inbox.ts";
 import { createMapTrimmer } from "./map-trimmer.ts";
 
@@ -53,9 +53,6 @@ const ENV_OPTIONS = {
 export const DEFAULT_MAPPED_BUDGET_BYTES = 256 * 1024 ** 2;
 /** How often the mapped-page budget is checked. */
 const TRIM_CHECK_MS = 500;
-
-/** Default `journalSyncMs`: accepted jobs are on disk within 100 ms (safe against kill -9 at once). */
-export const DEFAULT_JOURNAL_SYNC_MS = 100;
 
 /**
  * Opens (creating if needed) the LMDB environment under `dataDir/db` with every database in keys.ts; the journal

@@ -25,6 +25,11 @@ export interface JournalOptions {
   log?: Logger;
 }
 
+/** Default `syncMs`: records are on disk within 100 ms (safe against kill -9 as soon as written). */
+export const DEFAULT_JOURNAL_SYNC_MS = 100;
+/** What `append` hands back as `durable` when the flush is left to the timer. */
+const WRITTEN = Promise.resolve();
+
 /** Frame header: u32 payload length, u32 CRC-32 of everything after it, f64 record number, u32 item count. */
 const HEADER = 20;
 const SEGMENT_BYTES = 64 * 1024 ** 2;
@@ -179,7 +184,7 @@ export class Journal {
       this.syncTimer = undefined;
       this.flush().catch((error) => this.o.log?.error("journal: flush to disk failed", { error: String(error) }));
     }, ms);
-    return Promise.resolve();
+    return WRITTEN;
   }
 
   /** Reads a segment's intact records; the last segment is cut back to its last intact frame for appending. */
