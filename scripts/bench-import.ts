@@ -2,7 +2,9 @@
  * Import benchmark (not a test): generates a CSV (mixed phone formats, ~5% invalid, ~3% duplicates, 6 columns),
  * times the import job from file on disk to all rows committed, prints rows/s and peak RSS; then, when
  * PostgreSQL is installed, times `\copy` of the same file into a table with a unique index on email.
- * Usage: bun run bench:import [--rows N] [--keep] [--no-postgres]  (--no-postgres: skip the peer, e.g. while iterating)
+ * Usage: bun run bench:import [--rows N] [--shuffle] [--keep] [--no-postgres]  (--no-postgres: skip the peer, e.g. while
+ * iterating; --shuffle: the data rows in a random order, as a real export is — the generator writes each phone
+ * range in sequence, which puts an import's keys nearly in order)
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -39,6 +41,11 @@ function rssParts(): string {
 console.log(`generating ${rows.toLocaleString("en")} rows…`);
 // Generation and the geo build run in child processes so the peak RSS below is the import's own.
 const counts = JSON.parse(execFileSync("bun", [join(import.meta.dir, "gen-csv.ts"), csv, String(rows), "--json"], { encoding: "utf8", maxBuffer: 1 << 20 })) as Awaited<ReturnType<typeof generateCsv>>;
+if (argv.includes("--shuffle")) {
+  // coreutils `shuf` in a child process (a fixed random source: the same order every run), so the file never
+  // passes through this process's memory.
+  execFileSync("bash", ["-c", 'f="$1"; { head -n 1 "$f"; tail -n +2 "$f" | shuf --random-source=<(yes); } > "$f.s" && mv "$f.s" "$f"', "shuffle", csv]);
+}
 console.log(`file: ${(statSync(csv).size / 1024 ** 2).toFixed(1)} MiB, expected valid ${counts.valid}, duplicates ${counts.duplicates}, invalid ${counts.invalid}`);
 
 execFileSync("bun", [join(import.meta.dir, "build-geo.ts")], { env: { ...process.env, DATA_DIR: join(dir, "data") }, stdio: "ignore" });
@@ -51,7 +58,9 @@ const imp = createImport(deps, "bench", list.id, { path: csv, bytes: statSync(cs
 const rssBefore = peakRssMiB();
 const t0 = performance.now();
 let lastPrint = 0;
+let readSecs = 0;
 const rec = await runImport(deps, "bench", imp.id, (r) => {
+  if (!readSecs && r.checkpoint.merged) readSecs = (performance.now() - t0) / 1000;
   if (performance.now() - lastPrint > 5000 && rows >= 1_000_000) {
     lastPrint = performance.now();
     console.log(`  … ${r.rows.toLocaleString("en")} rows, ${rssParts()}`);
@@ -60,6 +69,7 @@ const rec = await runImport(deps, "bench", imp.id, (r) => {
 const secs = (performance.now() - t0) / 1000;
 const pombo = rows / secs;
 console.log(`pombo import: ${rows} rows in ${secs.toFixed(2)} s = ${Math.round(pombo).toLocaleString("en")} rows/s (imported ${rec?.imported}, duplicates ${rec?.duplicates}, invalid ${rec?.invalid}, status ${rec?.status})`);
+console.log(`phases: reading into sorted runs ~${readSecs.toFixed(2)} s, writing them in key order ~${(secs - readSecs).toFixed(2)} s${argv.includes("--shuffle") ? " (rows shuffled)" : ""}`);
 console.log(`peak RSS: ${peakRssMiB().toFixed(0)} MiB (before import ${rssBefore.toFixed(0)} MiB; main process, workers are threads of it; now ${rssParts()})`);
 const exact = rec?.imported === counts.valid && rec?.duplicates === counts.duplicates && rec?.invalid === counts.invalid;
 console.log(`counts match the generator: ${exact ? "yes" : "NO"}`);

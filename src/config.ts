@@ -13,8 +13,10 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** Largest JSON body accepted by API routes, in bytes. */
   readonly maxJsonBytes: number;
-  /** Worker threads in the CPU pool. */
+  /** Parse threads of the CPU pool (it has one more: the writer, started at the first import). */
   readonly workerThreads: number;
+  /** Contacts an import sorts in memory per run before writing it to disk (default 250,000; see services/import-runs.ts). */
+  readonly importRunRows?: number;
   /** Budget for LMDB file pages kept mapped in the process, in bytes (0: unbounded); see storage/map-trimmer.ts. */
   readonly mappedMemoryBytes: number;
   /**
@@ -80,6 +82,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxUploadBytes: int(e, "MAX_UPLOAD_BYTES", 5 * 1024 ** 3),
     maxJsonBytes: int(e, "MAX_JSON_BYTES", 1024 * 1024),
     workerThreads: int(e, "WORKER_THREADS", 2),
+    importRunRows: Math.max(1, int(e, "IMPORT_RUN_ROWS", 250_000)),
     mappedMemoryBytes: int(e, "MAPPED_MEMORY_MB", 256) * 1024 ** 2,
     journalSyncMs: int(e, "JOURNAL_SYNC_MS", DEFAULT_JOURNAL_SYNC_MS),
     sessionTtlMs: int(e, "SESSION_TTL_HOURS", 24 * 14) * 3600_000,

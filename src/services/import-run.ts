@@ -1,12 +1,12 @@
 import { existsSync, rmSync, statSync } from "node:fs";
 import type { Deps } from "../deps.ts";
-import type { Storage } from "../storage/db.ts";
 import { contactKeyPrefix } from "../storage/contacts.ts";
 import { getImport, putImportSync, type ImportFormat, type ImportRecord } from "../storage/imports.ts";
 import { FileFormatError } from "../workers/csv-format.ts";
 import { nextLineStart, readRange } from "../workers/chunk-reader.ts";
 import type { ChunkResult, ChunkTask } from "../workers/import-chunk.ts";
-import { ChunkCommitter } from "./import-commit.ts";
+import { ChunkCommitter, type CommitAnswer } from "./import-commit.ts";
+import { runPath, runsDir } from "./import-runs.ts";
 import { planFormat } from "./import-format.ts";
 
 type RunDeps = Pick<Deps, "storage" | "pool" | "clock" | "log" | "config">;
@@ -31,7 +31,10 @@ const FOREGROUND_SHARE = 2;
 /** Longest rest between two batches. */
 const MAX_REST_MS = 250;
 
-/** Rows aimed at per batch (one worker task, one transaction). */
+/** Contacts per sorted run unless configured (`IMPORT_RUN_ROWS`): ~60 MB of the writer thread's memory. */
+export const RUN_ROWS = 250_000;
+
+/** Rows aimed at per phase-one chunk and per phase-two batch (one worker task; one transaction in phase two). */
 export const BATCH_ROWS = 10_000;
 /**
  * Rows per batch while foreground work (webhooks, sends) runs: a batch holds the single LMDB writer in one piece
@@ -41,10 +44,10 @@ export const BATCH_ROWS = 10_000;
 export const BUSY_BATCH_ROWS = 1_000;
 
 /**
- * Runs an import to the end, or resumes it from its last committed batch (safe to re-run any time: a finished
- * import is left alone). Workers parse, normalise and enrich line-aligned byte ranges in parallel and commit the
- * results strictly in file order, one batch at a time (ChunkCommitter); this thread only plans and orders them.
- * A quoted line break switches to sequential reading from that chunk on. A bad file ends as `failed` with a reason; other errors propagate so the job is retried.
+ * Runs an import to the end, or resumes it from its last checkpoint (safe to re-run any time: a finished import
+ * is left alone). Two phases (services/import-runs.ts says why): the file is read into sorted runs on disk, then
+ * the runs are merged into the list in key order. A bad file ends as `failed` with a reason; other errors
+ * propagate so the job is retried.
  */
 export async function runImport(deps: RunDeps, companyId: string, importId: string, onProgress?: (rec: ImportRecord) => void, isForegroundBusy?: ForegroundProbe): Promise<ImportRecord | undefined> {
   let rec = getImport(deps.storage, companyId, importId);
@@ -53,17 +56,26 @@ export async function runImport(deps: RunDeps, companyId: string, importId: stri
     // Retrying cannot bring the upload back (e.g. an instance restored from a backup taken mid-import, which holds
     // the LMDB data but not the upload): end as failed, keeping the rows committed so far, instead of dead-lettering
     // the job and leaving the import `running` forever.
-    rec = finish(deps.storage, rec, { status: "failed", error: "upload_missing: the uploaded file is gone (restored from a backup?); upload it again", finishedAt: deps.clock.now() });
+    rec = finish(deps, rec, { status: "failed", error: "upload_missing: the uploaded file is gone (restored from a backup?); upload it again", finishedAt: deps.clock.now() });
+    onProgress?.(rec);
+    return rec;
+  }
+  const missing = missingRun(deps.config.dataDir, rec);
+  if (missing) {
+    // The same for a sorted run (backups hold LMDB and the journal, not an import's temporary files).
+    rec = finish(deps, rec, { status: "failed", error: `runs_missing: ${missing} is gone (restored from a backup taken mid-import?); upload the file again`, finishedAt: deps.clock.now() });
     onProgress?.(rec);
     return rec;
   }
   try {
     if (!rec.format) rec = await fixFormat(deps, rec);
-    rec = await readChunks(deps, rec, rec.format!, onProgress, isForegroundBusy);
-    rec = finish(deps.storage, rec, { status: "done", finishedAt: deps.clock.now() });
+    const committer = new ChunkCommitter(deps.pool, { dataDir: deps.config.dataDir, run: crypto.randomUUID(), companyId, importId, runRows: deps.config.importRunRows ?? RUN_ROWS });
+    rec = await readChunks(deps, committer, rec, rec.format!, onProgress);
+    rec = await writeRuns(committer, rec, onProgress, isForegroundBusy);
+    rec = finish(deps, rec, { status: "done", finishedAt: deps.clock.now() });
   } catch (e) {
     if (!(e instanceof FileFormatError)) throw e;
-    rec = finish(deps.storage, rec, { status: "failed", error: `${e.reason}: ${e.message}`, finishedAt: deps.clock.now() });
+    rec = finish(deps, rec, { status: "failed", error: `${e.reason}: ${e.message}`, finishedAt: deps.clock.now() });
   }
   onProgress?.(rec);
   return rec;
@@ -76,85 +88,105 @@ async function fixFormat(deps: RunDeps, rec: ImportRecord): Promise<ImportRecord
   return next;
 }
 
-function finish(s: Storage, rec: ImportRecord, change: Partial<ImportRecord>): ImportRecord {
+/** A run file phase one committed that is not on disk, or undefined. */
+function missingRun(dataDir: string, rec: ImportRecord): string | undefined {
+  const dir = runsDir(dataDir, rec.id);
+  for (let i = 0; i < (rec.checkpoint.runs ?? 0); i++) if (!existsSync(runPath(dir, i))) return `run ${i} of the import (${runPath(dir, i)})`;
+  return undefined;
+}
+
+function finish(deps: RunDeps, rec: ImportRecord, change: Partial<ImportRecord>): ImportRecord {
+  const s = deps.storage;
   const next = { ...rec, ...change };
   if (next.status === "done") next.bytesDone = next.bytesTotal;
   s.env.transactionSync(() => putImportSync(s, next));
+  rmSync(runsDir(deps.config.dataDir, rec.id), { recursive: true, force: true });
   if (rec.format && rec.format.dataPath !== rec.path) rmSync(rec.format.dataPath, { force: true });
   if (rec.ownsFile) rmSync(rec.path, { force: true });
   return next;
 }
 
-async function readChunks(deps: RunDeps, start: ImportRecord, format: ImportFormat, onProgress?: (rec: ImportRecord) => void, isForegroundBusy?: ForegroundProbe): Promise<ImportRecord> {
+/**
+ * Phase one: workers parse, normalise and enrich line-aligned byte ranges in parallel; the writer thread takes
+ * them strictly in file order and writes them as sorted runs (ChunkCommitter, `commitChunk`). This thread only
+ * plans and orders. A quoted line break switches to sequential reading from that chunk on.
+ */
+async function readChunks(deps: RunDeps, committer: ChunkCommitter, start: ImportRecord, format: ImportFormat, onProgress?: (rec: ImportRecord) => void): Promise<ImportRecord> {
   const fileSize = statSync(format.dataPath).size;
-  const fullBytes = estimateChunkBytes(start, format, fileSize);
-  const busyBytes = Math.max(16 * 1024, Math.round((fullBytes * BUSY_BATCH_ROWS) / BATCH_ROWS));
-  const chunkBytes = () => (isForegroundBusy?.() ? busyBytes : fullBytes);
+  const chunkBytes = estimateChunkBytes(start, format, fileSize);
   const keyPrefix = contactKeyPrefix(start.companyId, start.listId);
   const base = { path: format.dataPath, fileSize, delimiter: format.delimiter, fields: format.fields, phoneIndex: format.phoneIndex, defaultCountry: start.defaultCountry, dataDir: deps.config.dataDir, keyPrefix };
   const run = (task: ChunkTask) => deps.pool.run(task, { name: "importChunk" }) as Promise<ChunkResult>;
-  const committer = new ChunkCommitter(deps.pool, { dataDir: deps.config.dataDir, run: crypto.randomUUID(), companyId: start.companyId, importId: start.id });
-  // At most two commits outstanding: batch N+1 is handed over (and waits in ChunkCommitter) while N is written.
-  let pending: Promise<ImportRecord> | undefined;
-  let committed = start;
+  let pending: Promise<CommitAnswer> | undefined;
+  let committed = { record: start, next: start.checkpoint.offset };
+  const handedOver: Promise<CommitAnswer>[] = [];
   const settle = async () => {
     const p = pending;
     pending = undefined;
-    if (p) {
-      committed = await p;
-      onProgress?.(committed);
-    }
+    handedOver.length = 0;
+    if (p) committed = await p; // commits run in order: the last one done means all are
     return committed;
   };
   const queue = (r: ChunkResult, sequential: boolean) => {
-    pending = committer.commit(r, sequential);
-    pending.catch(() => {}); // awaited later; never an unhandled rejection meanwhile
+    pending = committer.commit(r, sequential, r.end >= fileSize);
+    pending.then((answer) => {
+      if (answer.record.checkpoint.offset !== shown) onProgress?.(answer.record);
+      shown = answer.record.checkpoint.offset;
+    }, () => {}); // awaited later; never an unhandled rejection meanwhile
   };
-  // Chunks being parsed, in file order; `small` when planned while foreground work ran (BUSY_BATCH_ROWS).
-  const inFlight: Array<{ result: Promise<ChunkResult>; small: boolean }> = [];
+  let shown = start.checkpoint.offset;
+  // Chunks being parsed, in file order.
+  const inFlight: Promise<ChunkResult>[] = [];
   let next = start.checkpoint.offset;
   let queuedEnd = start.checkpoint.offset;
   let sequential = start.checkpoint.sequential;
   const maxInFlight = Math.max(2, deps.config.workerThreads * 2);
   while (queuedEnd < fileSize) {
     if (sequential) {
-      const from = (await settle()).checkpoint.offset;
-      const r = await run({ ...base, start: from, end: from + chunkBytes(), sequential: true });
+      const from = (await settle()).next;
+      const r = await run({ ...base, start: from, end: from + chunkBytes, sequential: true });
       queue(r, true);
       queuedEnd = r.end;
       continue;
     }
     while (inFlight.length < maxInFlight && next < fileSize) {
-      const bytes = chunkBytes();
-      const end = nextLineStart(format.dataPath, Math.min(fileSize, next + bytes), fileSize);
+      const end = nextLineStart(format.dataPath, Math.min(fileSize, next + chunkBytes), fileSize);
       const result = run({ ...base, start: next, end, sequential: false });
       result.catch(() => {}); // awaited in order below; one left behind (pool closed, import ended) must not go unhandled
-      inFlight.push({ result, small: bytes === busyBytes });
+      inFlight.push(result);
       next = end;
     }
-    const { result, small } = inFlight.shift()!;
-    const r = await result;
-    if (!small && !r.unsafe && r.rows > 2 * BUSY_BATCH_ROWS && isForegroundBusy?.()) {
-      // Planned as a full batch before foreground work began: committing it now would hold the event loop for
-      // hundreds of ms. Read the range again in small batches (the workers' parse is what gets repeated).
-      await Promise.allSettled(inFlight.splice(0).map((c) => c.result));
-      next = queuedEnd;
-      continue;
-    }
+    const r = await inFlight.shift()!;
     if (r.unsafe) {
       // Quoted line breaks: nothing from this chunk on is trusted; read on one window at a time.
-      await Promise.allSettled(inFlight.splice(0).map((c) => c.result));
+      await Promise.allSettled(inFlight.splice(0));
       sequential = true;
       continue;
     }
-    const previous = settle();
-    previous.catch(() => {}); // awaited below; a commit failing meanwhile (e.g. the pool closing) is not unhandled
-    await yieldToForeground(isForegroundBusy, committer.lastHoldMs);
     queue(r, false);
     queuedEnd = r.end;
-    await previous;
+    // Taking a chunk is quick, writing a run is not (~0.1–0.3 s): parsing goes on meanwhile, up to MAX_HANDED_OVER.
+    if (handedOver.push(pending!) > MAX_HANDED_OVER) await handedOver.shift();
   }
-  return settle();
+  return (await settle()).record;
+}
+
+/** Parsed chunks handed to the writer thread and not yet taken (~2–3 MB each). */
+const MAX_HANDED_OVER = 8;
+
+/**
+ * Phase two: the runs' contacts merged in key order, BATCH_ROWS per transaction (BUSY_BATCH_ROWS while
+ * foreground work runs, resting between batches: yieldToForeground).
+ */
+async function writeRuns(committer: ChunkCommitter, rec: ImportRecord, onProgress?: (rec: ImportRecord) => void, isForegroundBusy?: ForegroundProbe): Promise<ImportRecord> {
+  for (let done = (rec.checkpoint.runs ?? 0) === 0; !done; ) {
+    await yieldToForeground(isForegroundBusy, committer.lastHoldMs);
+    const answer = await committer.merge(isForegroundBusy?.() ? BUSY_BATCH_ROWS : BATCH_ROWS);
+    rec = answer.record;
+    done = answer.done;
+    onProgress?.(rec);
+  }
+  return rec;
 }
 
 /** Bytes per chunk for about BATCH_ROWS rows, from the average line length in the file's head. */

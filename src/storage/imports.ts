@@ -25,7 +25,20 @@ export interface ImportFormat {
   dataStart: number;
 }
 
-/** An import and its resume checkpoint: `offset`/`line` move with every committed batch, in the same transaction. */
+/**
+ * Where an import resumes, committed with what it counted. Phase one (reading): `offset`/`line` move with every
+ * sorted run written (`runs` of them so far). Phase two (writing the runs' contacts in key order): `merged` is the
+ * byte reached in each run. Records from before runs existed have neither: their rows up to `offset` are stored.
+ */
+export interface ImportCheckpoint {
+  offset: number;
+  line: number;
+  sequential: boolean;
+  runs?: number;
+  merged?: number[];
+}
+
+/** An import and its resume checkpoint (moved in the same transaction as the rows it covers). */
 export interface ImportRecord extends ImportCounters {
   v: 1;
   id: string;
@@ -42,7 +55,7 @@ export interface ImportRecord extends ImportCounters {
   finishedAt?: number;
   error?: string;
   format?: ImportFormat;
-  checkpoint: { offset: number; line: number; sequential: boolean };
+  checkpoint: ImportCheckpoint;
 }
 
 /** The import, or undefined when it does not exist in this company. */

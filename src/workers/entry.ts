@@ -14,5 +14,5 @@ try {
 }
 
 export { default as importChunk } from "./import-chunk.ts";
-export { default as commitChunk } from "./import-commit.ts";
+export { default as commitChunk, mergeBatch } from "./import-commit.ts";
 export { transcodeToUtf8 } from "./transcode.ts";

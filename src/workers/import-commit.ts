@@ -1,12 +1,20 @@
-import { commitChunkSync, suppressionCheck, type CommitAnswer, type CommitTask, type SuppressionCheck } from "../services/import-commit.ts";
+import { commitChunkSync, mergeBatchSync, suppressionCheck, type CommitAnswer, type CommitTask, type MergeAnswer, type MergeTask, type SuppressionCheck } from "../services/import-commit.ts";
 import { workerStore } from "./worker-store.ts";
 
-/** The suppression check of the import run this worker last committed for (read once per run, not per batch). */
+/** The suppression check of the import run this worker last wrote for (read once per run, not per batch). */
 let checks: { run: string; isSuppressed: SuppressionCheck } | undefined;
 
-/** Piscina entry: writes one parsed chunk of an import in one transaction (services/import-commit.ts). */
+function checkFor(task: CommitTask | MergeTask): SuppressionCheck {
+  if (checks?.run !== task.run) checks = { run: task.run, isSuppressed: suppressionCheck(workerStore(task.dataDir), task.companyId) };
+  return checks.isSuppressed;
+}
+
+/** Piscina entry: phase one of an import, one parsed chunk in file order (services/import-commit.ts). */
 export default function commitChunk(task: CommitTask): CommitAnswer {
-  const s = workerStore(task.dataDir);
-  if (checks?.run !== task.run) checks = { run: task.run, isSuppressed: suppressionCheck(s, task.companyId) };
-  return commitChunkSync(s, task, checks.isSuppressed);
+  return commitChunkSync(workerStore(task.dataDir), task, checkFor(task));
+}
+
+/** Piscina entry: phase two of an import, one batch of its merged runs in one transaction. */
+export function mergeBatch(task: MergeTask): MergeAnswer {
+  return mergeBatchSync(workerStore(task.dataDir), task, checkFor(task));
 }

@@ -13,7 +13,7 @@ import { runImport } from "../../src/services/import-run.ts";
 import { createImport, type ImportOptions } from "../../src/services/imports.ts";
 import { createList } from "../../src/services/lists.ts";
 import { openStorage, type Storage } from "../../src/storage/db.ts";
-import type { CommitTask } from "../../src/services/import-commit.ts";
+import type { CommitTask, MergeTask } from "../../src/services/import-commit.ts";
 import { contactKeyPrefix } from "../../src/storage/contacts.ts";
 import { putImportSync, type ImportRecord } from "../../src/storage/imports.ts";
 import type { ChunkResult, ChunkTask } from "../../src/workers/import-chunk.ts";
@@ -96,8 +96,8 @@ export function importSuite(prefix: string): { files: string; fresh(opts?: { wor
 
 /**
  * The pool's tasks for one import, run by hand: `csv` (a `phone,…` header and rows) written under `env.dir`, an
- * import of it whose checkpoint sits after the header, the `importChunk` task for the rest of the file and the
- * `commitChunk` task for a parsed result.
+ * import of it whose checkpoint sits after the header, the `importChunk` task for the rest of the file, the
+ * `commitChunk` task for a parsed result (as the file's last chunk: it writes the run) and a `mergeBatch` task.
  */
 export function importTasks(env: ImportEnv, csv: string) {
   const path = join(env.dir, `c-${crypto.randomUUID()}.csv`);
@@ -111,8 +111,9 @@ export function importTasks(env: ImportEnv, csv: string) {
     path, start, end: csv.length, fileSize: csv.length, sequential: false, delimiter: ",", fields, phoneIndex: fields.indexOf("phone"),
     defaultCountry: "US", dataDir: env.dir, keyPrefix: contactKeyPrefix("co1", list.id),
   };
-  const commit = (result: ChunkResult): CommitTask => ({ dataDir: env.dir, run: "r1", companyId: "co1", importId: rec.id, result, sequential: false });
-  return { chunk, commit, listId: list.id };
+  const commit = (result: ChunkResult): CommitTask => ({ dataDir: env.dir, run: "r1", companyId: "co1", importId: rec.id, result, sequential: false, final: true, runRows: 250_000 });
+  const merge: MergeTask = { dataDir: env.dir, run: "r1", companyId: "co1", importId: rec.id, maxRows: 10_000 };
+  return { chunk, commit, merge, listId: list.id };
 }
 
 /** This process's threads by id with their nice value (Linux: nice is per thread), e.g. to find the pool's. */

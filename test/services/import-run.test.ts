@@ -8,6 +8,7 @@ import { createList } from "../../src/services/lists.ts";
 import { createPool } from "../../src/workers/pool.ts";
 import { generateCsv } from "../../scripts/gen-csv.ts";
 import { makeImportEnv } from "../helpers/imports.ts";
+import { putImportSync, type ImportRecord } from "../../src/storage/imports.ts";
 
 setDefaultTimeout(60_000); // real LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
@@ -18,11 +19,12 @@ afterAll(async () => {
   await pool.destroy();
 });
 
-test("a batch whose commit fails while the import rests ends the run with that error, never as an unhandled rejection", async () => {
+test("a commit that fails mid-import ends the run with that error, never as an unhandled rejection", async () => {
   const csv = join(env.dir, "contacts.csv");
   await generateCsv(csv, { rows: 50_000 });
   const list = createList(env.deps, "co1", "big");
   const rec = createImport(env.deps, "co1", list.id, { path: csv, bytes: statSync(csv).size, ownsFile: false }, {}, false);
+  const config = { ...env.deps.config, importRunRows: 5_000 }; // every chunk writes a run: the first one commits
   // The real pool, except that the second commit fails (as when the pool is closed under a running import).
   let commits = 0;
   const failing = {
@@ -33,7 +35,7 @@ test("a batch whose commit fails while the import rests ends the run with that e
   const onUnhandled = (e: unknown) => unhandled.push(e);
   process.on("unhandledRejection", onUnhandled);
   try {
-    const outcome = await runImport({ ...env.deps, pool: failing }, "co1", rec.id).then(() => "finished", (e: unknown) => String(e));
+    const outcome = await runImport({ ...env.deps, config, pool: failing }, "co1", rec.id).then(() => "finished", (e: unknown) => String(e));
     await new Promise((r) => setImmediate(r)); // a stray rejection is reported by the end of this turn
     expect(outcome).toBe("Error: commit refused");
     expect(unhandled.map(String)).toEqual([]);
@@ -64,4 +66,16 @@ test("stopping commits before the pool closes: the run pauses after its batch in
   expect(paused.rows).toBeGreaterThan(0);
   const done = await runImport(env.deps, "co1", rec.id);
   expect(done).toMatchObject({ status: "done", imported: counts.valid, duplicates: counts.duplicates, invalid: counts.invalid, rows: 50_000 });
+});
+
+test("an import whose sorted runs are gone (restored from a backup taken mid-import) ends as failed with the reason", async () => {
+  const csv = join(env.dir, "gone.csv");
+  await generateCsv(csv, { rows: 100 });
+  const list = createList(env.deps, "co1", "gone");
+  const rec = createImport(env.deps, "co1", list.id, { path: csv, bytes: statSync(csv).size, ownsFile: false }, {}, false);
+  const stored = env.storage.db("imports").get(["co1", rec.id]) as ImportRecord;
+  env.storage.env.transactionSync(() => putImportSync(env.storage, { ...stored, status: "running", checkpoint: { offset: 40, line: 2, sequential: false, runs: 2 } }));
+  const done = await runImport(env.deps, "co1", rec.id);
+  expect(done).toMatchObject({ status: "failed" });
+  expect(done!.error).toMatch(/^runs_missing: run 0 of the import/);
 });

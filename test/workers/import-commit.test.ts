@@ -1,5 +1,5 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
-import type { CommitAnswer } from "../../src/services/import-commit.ts";
+import type { CommitAnswer, MergeAnswer } from "../../src/services/import-commit.ts";
 import type { ChunkResult } from "../../src/workers/import-chunk.ts";
 import { importSuite, importTasks } from "../helpers/imports.ts";
 
@@ -16,14 +16,20 @@ function prepare() {
   return { env, ...importTasks(env, CSV) };
 }
 
-test("a worker commits a parsed chunk with the import's counters and checkpoint; the same chunk again changes nothing", async () => {
-  const { env, chunk, commit } = prepare();
+test("phase one writes a parsed chunk as a run with the counters and checkpoint; phase two stores its contacts; each again changes nothing", async () => {
+  const { env, chunk, commit, merge } = prepare();
   const pool = env.deps.pool;
   const result = (await pool.run(chunk, { name: "importChunk" })) as ChunkResult;
+  const read = { rows: 4, duplicates: 1, invalid: 1, checkpoint: { offset: CSV.length, line: 5, runs: 1 } };
   const first = (await pool.run(commit(result), { name: "commitChunk" })) as CommitAnswer;
-  expect(first.record).toMatchObject({ rows: 4, imported: 2, duplicates: 1, invalid: 1, checkpoint: { offset: CSV.length, line: 5 } });
+  expect(first.record).toMatchObject({ ...read, imported: 0 });
+  expect([...env.storage.db("contacts").getKeys()].length).toBe(0); // phase one writes no contact
   const again = (await pool.run(commit(result), { name: "commitChunk" })) as CommitAnswer;
-  expect(again.record).toMatchObject({ rows: 4, imported: 2, duplicates: 1, invalid: 1, checkpoint: { offset: CSV.length, line: 5 } });
+  expect(again.record).toMatchObject({ ...read, imported: 0 });
+  const stored = (await pool.run(merge, { name: "mergeBatch" })) as MergeAnswer;
+  expect(stored).toMatchObject({ done: true, record: { ...read, imported: 2 } });
+  const twice = (await pool.run(merge, { name: "mergeBatch" })) as MergeAnswer;
+  expect(twice).toMatchObject({ done: true, record: { ...read, imported: 2 } });
   expect([...env.storage.db("contacts").getKeys()].length).toBe(2);
   expect([...env.storage.db("importErrors").getKeys()].length).toBe(1);
 });

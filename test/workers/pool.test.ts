@@ -1,5 +1,5 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
-import type { CommitAnswer } from "../../src/services/import-commit.ts";
+import type { CommitAnswer, MergeAnswer } from "../../src/services/import-commit.ts";
 import type { ChunkResult } from "../../src/workers/import-chunk.ts";
 import { createPool } from "../../src/workers/pool.ts";
 import { importTasks, makeImportEnv, threadNices } from "../helpers/imports.ts";
@@ -30,21 +30,24 @@ test("import commits run on the pool's own writer thread (started at the first),
   const pool = createPool({ workerThreads: 1 });
   const env = makeImportEnv(pool);
   try {
-    const { chunk, commit } = importTasks(env, "phone,name\n+12025550100,Ann\n+12025550101,Bob\n");
+    const { chunk, commit, merge } = importTasks(env, "phone,name\n+12025550100,Ann\n+12025550101,Bob\n");
     const result = (await pool.run(chunk, { name: "importChunk" })) as ChunkResult;
     const parser = added(before);
     expect(parser.length).toBe(1); // one parse thread; no writer yet
 
     const answer = (await pool.run(commit(result), { name: "commitChunk" })) as CommitAnswer;
-    expect(answer.record).toMatchObject({ rows: 2, imported: 2 });
+    expect(answer.record).toMatchObject({ rows: 2, imported: 0, checkpoint: { runs: 1 } });
     const threads = added(before);
     expect(threads.length).toBe(2);
     expect(threads).toContain(parser[0]!);
+    const merged = (await pool.run(merge, { name: "mergeBatch" })) as MergeAnswer;
+    expect(merged).toMatchObject({ done: true, record: { rows: 2, imported: 2 } });
+    expect(added(before)).toEqual(threads); // the same writer thread
   } finally {
     await pool.destroy();
     await env.close();
   }
-  for (const name of ["commitChunk", "importChunk"]) {
+  for (const name of ["commitChunk", "mergeBatch", "importChunk"]) {
     const refused = await pool.run({}, { name }).then(() => "ran", (e: unknown) => String(e));
     expect(refused).toBe("Error: the worker pool is closed");
   }
