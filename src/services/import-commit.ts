@@ -2,7 +2,7 @@ import type { Store } from "../storage/db.ts";
 import { getImport, putImportSync, type ImportRecord } from "../storage/imports.ts";
 import { contactKeyPrefix } from "../storage/contacts.ts";
 import { getListRecord, putListSync } from "../storage/lists.ts";
-import type { ContactRows } from "../workers/contact-batch.ts";
+import { rowBuffers, type ContactRows } from "../workers/contact-batch.ts";
 import type { ChunkResult } from "../workers/import-chunk.ts";
 import { Merge, phoneOf, RunReader, runPath, runsDir, writeRun } from "./import-runs.ts";
 
@@ -35,6 +35,8 @@ export interface CommitAnswer {
   record: ImportRecord;
   next: number;
   holdMs: number;
+  /** This chunk completed a run: the gathered chunks were written out (and are garbage now). */
+  wroteRun?: true;
 }
 
 /** After a phase-two batch: the record, whether the runs are all written, how long it held the writer (ms). */
@@ -44,7 +46,7 @@ export interface MergeAnswer {
   holdMs: number;
 }
 
-type Pool = { run(task: unknown, options: { name: string }): Promise<unknown> };
+type Pool = { run(task: unknown, options: { name: string; transferList?: ArrayBuffer[] }): Promise<unknown> };
 
 /**
  * Runs an import's writer tasks strictly in order on the pool's writer thread: phase one's chunks in file order
@@ -63,7 +65,7 @@ export class ChunkCommitter {
 
   /** Queues one parsed chunk. @throws Error once the pool is closing. */
   commit(result: ChunkResult, sequential: boolean, final: boolean): Promise<CommitAnswer> {
-    return this.enqueue("commitChunk", { ...this.base, result, sequential, final } satisfies CommitTask);
+    return this.enqueue("commitChunk", { ...this.base, result, sequential, final } satisfies CommitTask, rowBuffers(result.contacts));
   }
 
   /** Queues one batch of phase two. @throws Error once the pool is closing. */
@@ -72,11 +74,12 @@ export class ChunkCommitter {
     return this.enqueue("mergeBatch", { ...base, maxRows } satisfies MergeTask);
   }
 
-  private enqueue<T extends { holdMs: number }>(name: string, task: CommitTask | MergeTask): Promise<T> {
+  /** `transferList`: buffers moved to the writer thread (unusable here afterwards). */
+  private enqueue<T extends { holdMs: number }>(name: string, task: CommitTask | MergeTask, transferList?: ArrayBuffer[]): Promise<T> {
     const commits = commitsOf(this.pool);
     const done = this.last.then(() => {
       if (commits.closing) throw new Error("import paused: the worker pool is closing (the import resumes after the restart)");
-      return this.pool.run(task, { name }) as Promise<T>;
+      return this.pool.run(task, { name, transferList }) as Promise<T>;
     });
     this.last = done;
     commits.running.add(done);
@@ -126,6 +129,22 @@ interface Stash {
 }
 
 const stashes = new Map<string, Stash>();
+
+/**
+ * Per-import state of the writer thread, for at most KEPT_IMPORTS imports: one that stopped for good (its job
+ * dead-lettered) never comes back to free its stash or close its runs, so the oldest is dropped (and closed).
+ */
+function keep<T>(map: Map<string, T>, key: string, value: T, close?: (old: T) => void): void {
+  map.delete(key);
+  map.set(key, value);
+  for (const [k, old] of map) {
+    if (map.size <= KEPT_IMPORTS) break;
+    close?.(old);
+    map.delete(k);
+  }
+}
+
+const KEPT_IMPORTS = 4;
 const importKey = (t: ImportTask) => `${t.companyId}\0${t.importId}`;
 const emptyStash = (run: string, at: number, line: number, sequential: boolean): Stash =>
   ({ run, start: at, next: at, line, sequential, chunks: [], contacts: 0, rows: 0, duplicates: 0, suppressed: 0, errors: [] });
@@ -150,7 +169,7 @@ export function commitChunkSync(s: Store, task: CommitTask, isSuppressed: Suppre
   let st = stashes.get(key);
   if (st?.run !== task.run) {
     const { offset, line, sequential } = mustGetImport(s, task).checkpoint;
-    stashes.set(key, (st = emptyStash(task.run, offset, line, sequential)));
+    keep(stashes, key, (st = emptyStash(task.run, offset, line, sequential)));
   }
   const r = task.result;
   if (r.start < st.next) return { record: mustGetImport(s, task), next: st.next, holdMs: 0 };
@@ -166,7 +185,7 @@ export function commitChunkSync(s: Store, task: CommitTask, isSuppressed: Suppre
   if (st.contacts < task.runRows && !task.final) return { record: mustGetImport(s, task), next: st.next, holdMs: 0 };
   const record = writeStashSync(s, task, st, isSuppressed);
   stashes.set(key, emptyStash(task.run, st.next, st.line, st.sequential));
-  return { record, next: st.next, holdMs: performance.now() - t0 };
+  return { record, next: st.next, holdMs: performance.now() - t0, wroteRun: true };
 }
 
 /** Writes the stash as the import's next run, then commits what it counted with the checkpoint after it. */
@@ -232,7 +251,7 @@ export function mergeBatchSync(s: Store, task: MergeTask, isSuppressed: Suppress
         closeMerging(key);
         const dir = runsDir(task.dataDir, task.importId);
         const readers = at.map((p, i) => new RunReader(i, runPath(dir, i), p));
-        merges.set(key, (m = { run: task.run, readers, merge: new Merge(readers), at }));
+        keep(merges, key, (m = { run: task.run, readers, merge: new Merge(readers), at }), (old) => old.readers.forEach((r) => r.close()));
       }
       const prefix = contactKeyPrefix(rec.companyId, rec.listId);
       const keyBuf = new Uint8Array(prefix.length + 256);

@@ -26,10 +26,13 @@ export class WorkerPool {
     this.workers = piscina(threads);
   }
 
-  run(task: unknown, options: { name: string }): Promise<any> {
+  /** `transferList`: buffers of the task moved to the worker, not copied (unusable by the caller afterwards). */
+  run(task: unknown, options: { name: string; transferList?: ArrayBuffer[] }): Promise<any> {
     if (this.closed) return Promise.reject(new Error("the worker pool is closed"));
-    if (!WRITER_TASKS.has(options.name)) return this.workers.run(task, options);
-    return (this.writer ??= piscina(1)).run(task, options);
+    // Piscina takes an array (it checks Array.isArray at run time); its typings name a different type.
+    const opts = options as Parameters<Piscina["run"]>[1];
+    if (!WRITER_TASKS.has(options.name)) return this.workers.run(task, opts);
+    return (this.writer ??= piscina(1)).run(task, opts);
   }
 
   /** Ends both pools (`force`: running tasks are aborted instead of awaited; see stopImportCommits first). */

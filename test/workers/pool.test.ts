@@ -1,4 +1,5 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import type { CommitAnswer, MergeAnswer } from "../../src/services/import-commit.ts";
 import type { ChunkResult } from "../../src/workers/import-chunk.ts";
 import { createPool } from "../../src/workers/pool.ts";
@@ -6,8 +7,18 @@ import { importTasks, makeImportEnv, threadNices } from "../helpers/imports.ts";
 
 setDefaultTimeout(60_000); // real LMDB and worker threads: room under load (bunfig.toml cannot set it)
 
-/** Ids of this process's threads running at the pool's nice value (10): the pool's workers. */
-const poolThreads = () => new Set([...threadNices()].filter(([, nice]) => nice === 10).map(([tid]) => tid));
+/**
+ * Ids of this process's worker threads running at the pool's nice value (10): the pool's workers (threads they
+ * start, e.g. a garbage collector's helper, inherit the nice value but have other names).
+ */
+const poolThreads = () => new Set([...threadNices()].filter(([tid, nice]) => nice === 10 && threadName(tid) === "Worker").map(([tid]) => tid));
+const threadName = (tid: string) => {
+  try {
+    return readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim();
+  } catch {
+    return ""; // the thread ended meanwhile
+  }
+};
 const added = (before: Set<string>) => [...poolThreads()].filter((t) => !before.has(t));
 
 test("the pool's threads run at a lower priority than the main thread (Linux: nice is per thread)", async () => {
