@@ -213,6 +213,7 @@ export function writeRun(dir: string, n: number, chunks: ContactRows[], prefixLe
   const path = runPath(dir, n);
   const fd = openSync(`${path}.tmp`, "w");
   const out = new Uint8Array(1024 * 1024);
+  const view = new DataView(out.buffer);
   const last = new Uint8Array(256);
   let lastLen = -1;
   let used = 0;
@@ -228,18 +229,20 @@ export function writeRun(dir: string, n: number, chunks: ContactRows[], prefixLe
         repeats.push(phoneOf(c));
         continue;
       }
-      last.set(c.kbuf.subarray(c.phone, c.phone + c.phoneLen));
-      lastLen = c.phoneLen;
-      const size = HEAD + c.phoneLen + c.valueLen;
+      // Phones are a few bytes: copied by hand (a subarray per copy was a third of this loop's time).
+      const { kbuf, phone, phoneLen } = c;
+      for (let i = 0; i < phoneLen; i++) last[i] = kbuf[phone + i]!;
+      lastLen = phoneLen;
+      const size = HEAD + phoneLen + c.valueLen;
       if (used + size > out.length) flush();
       if (size > out.length) {
         writeFrame(fd, c);
         continue;
       }
-      out[used] = c.phoneLen;
-      new DataView(out.buffer).setUint32(used + 1, c.valueLen, true);
-      out.set(c.kbuf.subarray(c.phone, c.phone + c.phoneLen), used + HEAD);
-      out.set(c.vbuf.subarray(c.value, c.value + c.valueLen), used + HEAD + c.phoneLen);
+      out[used] = phoneLen;
+      view.setUint32(used + 1, c.valueLen, true);
+      for (let i = 0; i < phoneLen; i++) out[used + HEAD + i] = kbuf[phone + i]!;
+      out.set(c.vbuf.subarray(c.value, c.value + c.valueLen), used + HEAD + phoneLen);
       used += size;
     }
     flush();
