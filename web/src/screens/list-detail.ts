@@ -163,11 +163,17 @@ function uploadCard(base: string, status: HTMLElement, onImport: (id: string) =>
 /** The import's progress or, when finished, its results and the errors CSV link. */
 export function importView(imp: ImportStatus, dismiss: () => void): HTMLElement {
   const finished = imp.status === "done" || imp.status === "failed";
-  const label = imp.status === "queued" ? "Waiting to import…" : imp.status === "running" ? "Importing" : imp.status === "done" ? "Import done" : "Import failed";
-  const caption = `${num(imp.rows)} rows read · ${num(imp.bytesDone)} of ${num(imp.bytesTotal)} bytes`;
+  // An import reads the whole file (rows counted, contacts sorted on disk), then stores the contacts: in that
+  // second phase every byte is read and the rows still to be stored are those not yet counted by outcome.
+  const counted = imp.imported + imp.duplicates + imp.invalid + imp.suppressed;
+  const storing = imp.status === "running" && imp.bytesTotal > 0 && imp.bytesDone >= imp.bytesTotal && counted < imp.rows;
+  const label = imp.status === "queued" ? "Waiting to import…" : imp.status === "running" ? (storing ? "Importing: storing contacts" : "Importing: reading the file") : imp.status === "done" ? "Import done" : "Import failed";
+  const caption = storing ? `${num(counted)} of ${num(imp.rows)} rows stored` : `${num(imp.rows)} rows read · ${num(imp.bytesDone)} of ${num(imp.bytesTotal)} bytes`;
   return h("div", { class: `import import-${imp.status}`, "data-status": imp.status },
     h("h3", null, label),
-    progress(imp.status === "done" ? imp.bytesTotal : imp.bytesDone, imp.bytesTotal || 1, "Import progress", caption),
+    storing
+      ? progress(counted, imp.rows, "Import progress", caption)
+      : progress(imp.status === "done" ? imp.bytesTotal : imp.bytesDone, imp.bytesTotal || 1, "Import progress", caption),
     imp.error ? h("p", { class: "error", role: "alert" }, imp.error) : null,
     h("dl", { class: "result-grid" },
       ...([["Imported", imp.imported], ["Duplicates", imp.duplicates], ["Invalid", imp.invalid], ["Suppressed", imp.suppressed]] as const)
