@@ -70,7 +70,7 @@ export async function runImport(deps: RunDeps, companyId: string, importId: stri
   try {
     if (!rec.format) rec = await fixFormat(deps, rec);
     const committer = new ChunkCommitter(deps.pool, { dataDir: deps.config.dataDir, run: crypto.randomUUID(), companyId, importId, runRows: deps.config.importRunRows ?? RUN_ROWS });
-    rec = await readChunks(deps, committer, rec, rec.format!, onProgress);
+    rec = await readChunks(deps, committer, rec, rec.format!, onProgress, isForegroundBusy);
     rec = await writeRuns(committer, rec, onProgress, isForegroundBusy);
     rec = finish(deps, rec, { status: "done", finishedAt: deps.clock.now() });
   } catch (e) {
@@ -111,7 +111,7 @@ function finish(deps: RunDeps, rec: ImportRecord, change: Partial<ImportRecord>)
  * them strictly in file order and writes them as sorted runs (ChunkCommitter, `commitChunk`). This thread only
  * plans and orders. A quoted line break switches to sequential reading from that chunk on.
  */
-async function readChunks(deps: RunDeps, committer: ChunkCommitter, start: ImportRecord, format: ImportFormat, onProgress?: (rec: ImportRecord) => void): Promise<ImportRecord> {
+async function readChunks(deps: RunDeps, committer: ChunkCommitter, start: ImportRecord, format: ImportFormat, onProgress?: (rec: ImportRecord) => void, isForegroundBusy?: ForegroundProbe): Promise<ImportRecord> {
   const fileSize = statSync(format.dataPath).size;
   const chunkBytes = estimateChunkBytes(start, format, fileSize);
   const keyPrefix = contactKeyPrefix(start.companyId, start.listId);
@@ -140,7 +140,9 @@ async function readChunks(deps: RunDeps, committer: ChunkCommitter, start: Impor
   let next = start.checkpoint.offset;
   let queuedEnd = start.checkpoint.offset;
   let sequential = start.checkpoint.sequential;
-  const maxInFlight = Math.max(2, deps.config.workerThreads * 2);
+  // While foreground work runs, one chunk is parsed at a time: one parse thread's worth of CPU. Nice values do
+  // not reach across a core's hyperthreads, so the other parse thread would slow the main thread down anyway.
+  const maxInFlight = () => (isForegroundBusy?.() ? 1 : Math.max(2, deps.config.workerThreads * 2));
   while (queuedEnd < fileSize) {
     if (sequential) {
       const from = (await settle()).next;
@@ -149,7 +151,7 @@ async function readChunks(deps: RunDeps, committer: ChunkCommitter, start: Impor
       queuedEnd = r.end;
       continue;
     }
-    while (inFlight.length < maxInFlight && next < fileSize) {
+    while (inFlight.length < maxInFlight() && next < fileSize) {
       const end = nextLineStart(format.dataPath, Math.min(fileSize, next + chunkBytes), fileSize);
       const result = run({ ...base, start: next, end, sequential: false });
       result.catch(() => {}); // awaited in order below; one left behind (pool closed, import ended) must not go unhandled
