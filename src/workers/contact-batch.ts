@@ -20,9 +20,9 @@ export interface ContactRows {
 }
 
 /**
- * The buffers behind a chunk's rows, to move them between threads instead of copying them (a 10,000-row chunk is
- * ~2.5 MB; copied parse worker → main → writer, the copies' garbage piled up faster than the threads collected
- * it: a 50M import peaked at 1,572 MiB).
+ * The buffers behind a chunk's rows, to move them to the writer thread instead of copying them (a 10,000-row
+ * chunk is ~2.5 MB; copied parse worker → main → writer, the copies' garbage piled up faster than the threads
+ * collected it: a 50M import peaked at 1,572 MiB).
  */
 export function rowBuffers(rows: ContactRows): ArrayBuffer[] {
   return [...new Set([rows.keys.buffer, rows.keyEnds.buffer, rows.values.buffer, rows.valueEnds.buffer] as ArrayBuffer[])];

@@ -1,8 +1,5 @@
 /** Piscina's entry module: every worker task, one named export each (`pool.run(task, { name })`). */
 import { getPriority, setPriority } from "node:os";
-import Piscina from "piscina";
-import { rowBuffers } from "./contact-batch.ts";
-import processChunk, { type ChunkTask } from "./import-chunk.ts";
 
 /**
  * Every task of the pool is background work (imports); the main thread serves webhooks, the API and sends. On
@@ -16,10 +13,9 @@ try {
   // Not permitted or not supported here: the pool runs at the process's priority.
 }
 
-/** Piscina entry: parses one chunk (workers/import-chunk.ts); its row buffers are moved to the caller, not copied. */
-export function importChunk(task: ChunkTask): unknown {
-  const result = processChunk(task);
-  return Piscina.move({ [Piscina.transferableSymbol]: rowBuffers(result.contacts), [Piscina.valueSymbol]: result } as never);
-}
+// A chunk's result comes back copied, not moved: Piscina.move marks a value with a symbol private to its module,
+// and in the compiled binary this entry and Piscina's worker each bundle their own copy of it (the wrapper then
+// arrived as an empty object). The main thread moves it on to the writer (import-commit.ts ChunkCommitter).
+export { default as importChunk } from "./import-chunk.ts";
 export { default as commitChunk, mergeBatch } from "./import-commit.ts";
 export { transcodeToUtf8 } from "./transcode.ts";
