@@ -48,11 +48,6 @@ export function contactKeyPrefix(companyId: string, listId: string): Uint8Array 
   return prefix;
 }
 
-/** The phone of a contact key built on a prefix of `prefixLength` bytes (the reverse of the workers' key building). */
-export function phoneOfKey(key: Uint8Array, prefixLength: number): string {
-  return Buffer.from(key.buffer, key.byteOffset + prefixLength, key.length - prefixLength).toString("latin1");
-}
-
 // lmdb exports ordered-binary's key encoder at run time; its type declarations do not list it.
 const { keyValueToBuffer } = lmdb as unknown as { keyValueToBuffer(key: unknown): Uint8Array };
 

@@ -9,7 +9,7 @@ export interface ContactRows {
   /**
    * Concatenated keys, `keyPrefix` + phone; entry i is keys[keyEnds[i-1] .. keyEnds[i]). No array of phone
    * strings travels beside them: cloning 10,000 strings to the writer (and on) cost more than the writer reading
-   * back the few it needs (storage/contacts.ts `phoneOfKey`).
+   * back the few it needs (services/import-runs.ts `phoneOf`).
    */
   keys: Uint8Array;
   keyEnds: Uint32Array;
