@@ -33,23 +33,30 @@ export interface Cursor {
   next(): boolean;
 }
 
-/** A chunk's contacts (keys = the list's key prefix + phone) as a cursor. */
-export class RowsCursor implements Cursor {
-  kbuf: Uint8Array;
-  vbuf: Uint8Array;
+/** What every cursor holds: its current entry's byte ranges. */
+abstract class Entry {
   phone = 0;
   phoneLen = 0;
   value = 0;
   valueLen = 0;
-  private i = -1;
 
   constructor(
     readonly order: number,
+    public kbuf: Uint8Array,
+    public vbuf: Uint8Array,
+  ) {}
+}
+
+/** A chunk's contacts (keys = the list's key prefix + phone) as a cursor. */
+export class RowsCursor extends Entry implements Cursor {
+  private i = -1;
+
+  constructor(
+    order: number,
     private readonly rows: ContactRows,
     private readonly prefixLength: number,
   ) {
-    this.kbuf = rows.keys;
-    this.vbuf = rows.values;
+    super(order, rows.keys, rows.values);
   }
 
   next(): boolean {
@@ -66,13 +73,7 @@ export class RowsCursor implements Cursor {
 }
 
 /** Reads a run file from a byte offset, frame by frame, through one buffer. */
-export class RunReader implements Cursor {
-  kbuf: Uint8Array;
-  vbuf: Uint8Array;
-  phone = 0;
-  phoneLen = 0;
-  value = 0;
-  valueLen = 0;
+export class RunReader extends Entry implements Cursor {
   /** File offset of buf[0]. */
   private base: number;
   /** Bytes of buf holding file data. */
@@ -83,12 +84,12 @@ export class RunReader implements Cursor {
   private fd: number | undefined;
 
   constructor(
-    readonly order: number,
+    order: number,
     path: string,
     from: number,
     private buf = new Uint8Array(256 * 1024),
   ) {
-    this.kbuf = this.vbuf = buf;
+    super(order, buf, buf);
     this.base = from;
     this.fd = openSync(path, "r");
   }
