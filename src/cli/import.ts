@@ -67,12 +67,16 @@ function progressPrinter(): (rec: ImportRecord, final?: boolean) => void {
   const started = performance.now();
   const tty = process.stderr.isTTY;
   return (rec, final = false) => {
-    if (!tty) return void console.log(`progress rows=${rec.rows} imported=${rec.imported} bytesDone=${rec.bytesDone} bytesTotal=${rec.bytesTotal}`);
-    const share = rec.bytesTotal ? rec.bytesDone / rec.bytesTotal : 0;
+    // Two phases: reading the file (bytes), then storing its contacts (rows counted by outcome of rows read).
+    const counted = rec.imported + rec.duplicates + rec.invalid + rec.suppressed;
+    const storing = rec.status === "running" && rec.bytesTotal > 0 && rec.bytesDone >= rec.bytesTotal && counted < rec.rows;
+    const phase = storing ? "storing" : "reading";
+    if (!tty) return void console.log(`progress rows=${rec.rows} imported=${rec.imported} bytesDone=${rec.bytesDone} bytesTotal=${rec.bytesTotal} phase=${phase}`);
+    const share = storing ? counted / rec.rows : rec.bytesTotal ? rec.bytesDone / rec.bytesTotal : 0;
     const width = 30;
     const filled = Math.round(share * width);
     const rate = rec.rows / Math.max(0.001, (performance.now() - started) / 1000);
-    const bar = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${(share * 100).toFixed(1).padStart(5)}%  ${rec.rows.toLocaleString("en")} rows  ${Math.round(rate).toLocaleString("en")} rows/s`;
+    const bar = `${phase} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${(share * 100).toFixed(1).padStart(5)}%  ${rec.rows.toLocaleString("en")} rows  ${Math.round(rate).toLocaleString("en")} rows/s`;
     process.stderr.write(`\r${bar}${final ? "\n" : ""}`);
   };
 }

@@ -32,11 +32,14 @@ function newDataDir(): { dir: string; listId: string } {
   return { dir, listId: list.id };
 }
 
-/** Runs the CLI; when `killAfterRows` is set, SIGKILLs it once a progress line shows at least that many rows. */
-async function runCli(dir: string, args: string[], killAfterRows?: number): Promise<{ importId?: string; killed: boolean; lastRows: number }> {
-  const child = spawn(["bun", CLI, ...args], { env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: "silent" }, stdout: "pipe", stderr: "inherit" });
+/**
+ * Runs the CLI (sorted runs of `runRows` contacts); SIGKILLs it at the first progress line `killWhen` accepts.
+ * Progress lines come once per run written (phase one) and once per batch stored (phase two, `phase=storing`).
+ */
+async function runCli(dir: string, args: string[], runRows: number, killWhen?: (line: string) => boolean): Promise<{ importId?: string; killed: boolean }> {
+  const env = { ...process.env, DATA_DIR: dir, LOG_LEVEL: "silent", IMPORT_RUN_ROWS: String(runRows) };
+  const child = spawn(["bun", CLI, ...args], { env, stdout: "pipe", stderr: "inherit" });
   let importId: string | undefined;
-  let lastRows = 0;
   let killed = false;
   let buffered = "";
   const decoder = new TextDecoder();
@@ -46,31 +49,37 @@ async function runCli(dir: string, args: string[], killAfterRows?: number): Prom
     buffered = lines.pop()!;
     for (const line of lines) {
       importId ??= /^import (\w+)/.exec(line)?.[1];
-      const rows = /^progress rows=(\d+)/.exec(line);
-      if (rows) lastRows = Number(rows[1]);
-      if (killAfterRows !== undefined && lastRows >= killAfterRows && !killed) {
+      if (killWhen && !killed && line.startsWith("progress ") && killWhen(line)) {
         child.kill("SIGKILL");
         killed = true;
       }
     }
   }
   await child.exited;
-  return { importId, killed, lastRows };
+  return { importId, killed };
 }
 
-test("an import killed with SIGKILL several times resumes to exactly the uninterrupted result", async () => {
+const rowsAtLeast = (n: number) => (line: string) => Number(/rows=(\d+)/.exec(line)?.[1] ?? 0) >= n && line.includes("phase=reading");
+/** The `n`-th storing line of this process (some batches of phase two committed before the kill). */
+const storingLine = (n: number) => {
+  let seen = 0;
+  return (line: string) => line.includes("phase=storing") && ++seen >= n;
+};
+
+test("an import killed with SIGKILL several times, while reading and while storing, resumes to exactly the uninterrupted result", async () => {
   const clean = newDataDir();
-  const full = await runCli(clean.dir, [csv, "--list", clean.listId]);
+  const full = await runCli(clean.dir, [csv, "--list", clean.listId], 250_000); // one run
   const interrupted = newDataDir();
-  const first = await runCli(interrupted.dir, [csv, "--list", interrupted.listId], 30_000);
+  // Runs of 30,000 contacts: ~7 of them, each a checkpoint of phase one.
+  const first = await runCli(interrupted.dir, [csv, "--list", interrupted.listId], 30_000, rowsAtLeast(30_000));
   expect(first.killed).toBe(true);
   let kills = 1;
-  for (const at of [80_000, 130_000]) {
-    const r = await runCli(interrupted.dir, ["--resume", first.importId!], at);
+  for (const killWhen of [rowsAtLeast(80_000), rowsAtLeast(130_000), storingLine(3), storingLine(2)]) {
+    const r = await runCli(interrupted.dir, ["--resume", first.importId!], 30_000, killWhen);
     if (r.killed) kills++;
   }
-  await runCli(interrupted.dir, ["--resume", first.importId!]);
-  expect(kills).toBeGreaterThanOrEqual(2);
+  await runCli(interrupted.dir, ["--resume", first.importId!], 30_000);
+  expect(kills).toBeGreaterThanOrEqual(4);
 
   const a = openStorage(clean.dir);
   const b = openStorage(interrupted.dir);
