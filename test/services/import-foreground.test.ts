@@ -1,6 +1,7 @@
 /**
  * Phase two writes in small batches (BUSY_BATCH_ROWS) while foreground work runs, so no single commit holds the
- * writer for long; and however the rows are cut into runs, the stored contacts are the same.
+ * writer for long; and however the rows are cut into runs, and wherever the list's keys fall in the database
+ * (appended at its end or put among other lists' keys), the stored contacts are the same.
  */
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
@@ -11,6 +12,7 @@ import { createImport } from "../../src/services/imports.ts";
 import { createList } from "../../src/services/lists.ts";
 import type { ImportRecord } from "../../src/storage/imports.ts";
 import { listContacts } from "../../src/storage/contacts.ts";
+import { getList } from "../../src/storage/lists.ts";
 import { PhoneNormaliser } from "../../src/domain/phone.ts";
 import { Prng } from "../fuzz/prng.ts";
 import { importSuite } from "../helpers/imports.ts";
@@ -87,4 +89,26 @@ test("a shuffled file read through many small runs stores exactly what one run s
   }
   expect(firstEmail.size).toBe(want.valid);
   expect(a.filter((c) => c.fields.email !== firstEmail.get(c.phone))).toEqual([]);
+});
+
+test("an import into a list that is not the last in the database, and a second import into the same list, store what a fresh one does", async () => {
+  const e = fresh();
+  const path = join(files, "c.csv");
+  const want = await generateCsv(path, { rows: 12_000 }, true);
+  const older = createList(e.deps, "co1", "older");
+  const newer = await importWithProbe(e, path, () => false); // a newer list, imported first: at the database's end
+  const run = async (listId: string) => {
+    const rec = createImport(e.deps, "co1", listId, { path, bytes: statSync(path).size, ownsFile: false }, {}, false);
+    return (await runImport({ ...e.deps, config: { ...e.deps.config, importRunRows: 3_000 } }, "co1", rec.id))!;
+  };
+  // The older list's keys sort before the newer list's: every append is refused and ordinary puts store them.
+  const first = await run(older.id);
+  expect(first).toMatchObject({ status: "done", imported: want.valid, duplicates: want.duplicates, invalid: want.invalid });
+  const contacts = (listId: string) => listContacts(e.storage, "co1", listId, 100_000).items;
+  expect(contacts(older.id)).toEqual(contacts(newer.listId));
+  // The same file again into the same list: every phone is already there.
+  const again = await run(older.id);
+  expect(again).toMatchObject({ status: "done", imported: 0, duplicates: want.valid + want.duplicates, invalid: want.invalid });
+  expect(contacts(older.id)).toEqual(contacts(newer.listId));
+  expect(getList(e.storage, "co1", older.id)?.contacts).toBe(want.valid);
 });
