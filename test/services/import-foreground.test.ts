@@ -112,3 +112,29 @@ test("an import into a list that is not the last in the database, and a second i
   expect(contacts(older.id)).toEqual(contacts(newer.listId));
   expect(getList(e.storage, "co1", older.id)?.contacts).toBe(want.valid);
 });
+
+test("while foreground work runs one chunk is parsed at a time; idle, several are", async () => {
+  const e = fresh();
+  const path = join(files, "d.csv");
+  await generateCsv(path, { rows: 30_000 }, true);
+  /** The most import chunks handed to the pool at once during a run. */
+  const peakParsing = async (busy: () => boolean) => {
+    let parsing = 0;
+    let peak = 0;
+    const pool = e.deps.pool;
+    const counting = {
+      run: (task: unknown, opts: { name: string }) => {
+        if (opts.name !== "importChunk") return pool.run(task, opts);
+        peak = Math.max(peak, ++parsing);
+        return pool.run(task, opts).finally(() => parsing--);
+      },
+    };
+    const list = createList(e.deps, "co1", `l${Math.random()}`);
+    const rec = createImport(e.deps, "co1", list.id, { path, bytes: statSync(path).size, ownsFile: false }, {}, false);
+    const done = (await runImport({ ...e.deps, pool: counting } as never, "co1", rec.id, undefined, busy))!;
+    expect(done.status).toBe("done");
+    return peak;
+  };
+  expect(await peakParsing(() => true)).toBe(1);
+  expect(await peakParsing(() => false)).toBeGreaterThan(1);
+});
