@@ -240,7 +240,7 @@ function closeMerging(key: string): void {
 export function mergeBatchSync(s: Store, task: MergeTask, isSuppressed: SuppressionCheck): MergeAnswer {
   const t0 = performance.now();
   const key = importKey(task);
-  let answer!: MergeAnswer;
+  let answer!: { record: ImportRecord; done: boolean };
   try {
     s.env.transactionSync(() => {
       const rec = mustGetImport(s, task);
@@ -298,7 +298,7 @@ export function mergeBatchSync(s: Store, task: MergeTask, isSuppressed: Suppress
         checkpoint: { ...rec.checkpoint, merged },
       };
       putImportSync(s, record);
-      answer = { record, done: m.merge.top === undefined, holdMs: 0 };
+      answer = { record, done: m.merge.top === undefined };
     });
   } catch (e) {
     closeMerging(key); // positions in memory may be ahead of the (aborted) commit: reopen from the record

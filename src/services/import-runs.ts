@@ -106,7 +106,7 @@ export class RunReader extends Entry implements Cursor {
     const b = this.buf;
     const phoneLen = b[this.at]!;
     const valueLen = (b[this.at + 1]! | (b[this.at + 2]! << 8) | (b[this.at + 3]! << 16)) + b[this.at + 4]! * 2 ** 24;
-    if (!this.fill(HEAD + phoneLen + valueLen)) throw new Error("import run: truncated frame");
+    this.fill(HEAD + phoneLen + valueLen);
     this.size = HEAD + phoneLen + valueLen;
     this.phone = this.at + HEAD;
     this.phoneLen = phoneLen;
@@ -120,7 +120,7 @@ export class RunReader extends Entry implements Cursor {
     this.fd = undefined;
   }
 
-  /** Makes `n` bytes from the current frame's start available; false at a clean end of file. */
+  /** Makes `n` bytes from the current frame's start available; false at a clean end of file. @throws Error mid-frame. */
   private fill(n: number): boolean {
     if (this.at + n <= this.len) return true;
     if (this.fd === undefined) return false;
@@ -139,8 +139,7 @@ export class RunReader extends Entry implements Cursor {
       this.len += got;
     }
     if (this.len >= n) return true;
-    if (this.len > 0 && n > HEAD) return false;
-    if (this.len > 0) throw new Error("import run: truncated frame header");
+    if (this.len > 0) throw new Error("import run: truncated frame");
     this.close();
     return false;
   }
@@ -191,7 +190,7 @@ function before(a: Cursor, b: Cursor): boolean {
   return d !== 0 ? d < 0 : a.order < b.order;
 }
 
-export function comparePhones(x: Uint8Array, xs: number, xn: number, y: Uint8Array, ys: number, yn: number): number {
+function comparePhones(x: Uint8Array, xs: number, xn: number, y: Uint8Array, ys: number, yn: number): number {
   const n = Math.min(xn, yn);
   for (let i = 0; i < n; i++) {
     const d = x[xs + i]! - y[ys + i]!;
